@@ -1,0 +1,131 @@
+#include "base/outfile.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- signal-time cleanup registry ------------------------------------------
+ * Fixed-size table of temp paths so the handler needs no allocation. */
+#define MAX_LIVE_TMP 16
+static char *volatile live_tmp[MAX_LIVE_TMP];
+static volatile sig_atomic_t handlers_installed;
+
+static void cleanup_and_reraise(int sig) {
+    for (int i = 0; i < MAX_LIVE_TMP; i++)
+        if (live_tmp[i]) unlink(live_tmp[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void register_tmp(char *path) {
+    if (!handlers_installed) {
+        handlers_installed = 1;
+        signal(SIGINT, cleanup_and_reraise);
+        signal(SIGTERM, cleanup_and_reraise);
+        signal(SIGHUP, cleanup_and_reraise);
+    }
+    for (int i = 0; i < MAX_LIVE_TMP; i++)
+        if (!live_tmp[i]) {
+            live_tmp[i] = path;
+            return;
+        }
+}
+
+static void unregister_tmp(char *path) {
+    for (int i = 0; i < MAX_LIVE_TMP; i++)
+        if (live_tmp[i] == path) live_tmp[i] = NULL;
+}
+
+/* ---- API --------------------------------------------------------------------- */
+
+hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err) {
+    memset(of, 0, sizeof *of);
+    size_t n = strlen(final_path);
+    const char *slash = strrchr(final_path, '/');
+    size_t dirlen = slash ? (size_t)(slash - final_path) + 1 : 0;
+    of->final_path = strdup(final_path);
+    of->tmp_path = malloc(n + 32);
+    if (!of->final_path || !of->tmp_path) {
+        free(of->final_path);
+        free(of->tmp_path);
+        return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory", final_path);
+    }
+    snprintf(of->tmp_path, n + 32, "%.*s.%s.tmp.XXXXXX", (int)dirlen, final_path, final_path + dirlen);
+    int fd = mkstemp(of->tmp_path);
+    if (fd < 0) {
+        int e = errno;
+        free(of->final_path);
+        free(of->tmp_path);
+        memset(of, 0, sizeof *of);
+        return hf_fail(err, HF_ERR_IO, "%s: cannot create output file: %s", final_path, strerror(e));
+    }
+    of->fp = fdopen(fd, "wb");
+    if (!of->fp) {
+        close(fd);
+        unlink(of->tmp_path);
+        free(of->final_path);
+        free(of->tmp_path);
+        memset(of, 0, sizeof *of);
+        return hf_fail(err, HF_ERR_IO, "%s: cannot open output stream", final_path);
+    }
+    setvbuf(of->fp, NULL, _IOFBF, 1 << 20);
+    register_tmp(of->tmp_path);
+    return HF_OK;
+}
+
+hf_status hf_outfile_write(hf_outfile *of, const void *data, size_t n, hf_err *err) {
+    if (n && fwrite(data, 1, n, of->fp) != n)
+        return hf_fail(err, HF_ERR_IO, "%s: write failed after %llu bytes: %s", of->final_path,
+                       (unsigned long long)of->written, strerror(errno));
+    of->written += n;
+    return HF_OK;
+}
+
+hf_status hf_outfile_write_zeros(hf_outfile *of, size_t n, hf_err *err) {
+    static const unsigned char zeros[256];
+    while (n) {
+        size_t k = n < sizeof zeros ? n : sizeof zeros;
+        hf_status s = hf_outfile_write(of, zeros, k, err);
+        if (s != HF_OK) return s;
+        n -= k;
+    }
+    return HF_OK;
+}
+
+static void release(hf_outfile *of) {
+    unregister_tmp(of->tmp_path);
+    free(of->final_path);
+    free(of->tmp_path);
+    memset(of, 0, sizeof *of);
+}
+
+hf_status hf_outfile_commit(hf_outfile *of, hf_err *err) {
+    int bad = fflush(of->fp) != 0 || fsync(fileno(of->fp)) != 0;
+    int e = errno;
+    if (fclose(of->fp) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    of->fp = NULL;
+    if (!bad && rename(of->tmp_path, of->final_path) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        unlink(of->tmp_path);
+        hf_fail(err, HF_ERR_IO, "%s: cannot finish writing: %s", of->final_path, strerror(e));
+        release(of);
+        return HF_ERR_IO;
+    }
+    release(of);
+    return HF_OK;
+}
+
+void hf_outfile_abort(hf_outfile *of) {
+    if (!of || !of->tmp_path) return;
+    if (of->fp) fclose(of->fp);
+    unlink(of->tmp_path);
+    release(of);
+}

@@ -1,0 +1,31 @@
+/* outfile: write a file under a temporary name, rename it into place only
+ * when complete.
+ *
+ * hf_outfile_open creates "<dir>/.<base>.tmp.XXXXXX" beside the destination
+ * (same filesystem, so the final rename is atomic). hf_outfile_commit flushes,
+ * fsyncs and renames; hf_outfile_abort closes and unlinks. Either must be
+ * called exactly once after a successful open. A failed write (disk full,
+ * ...) is reported by hf_outfile_write with the destination's name.
+ *
+ * Temp files of every open outfile are also removed if the process is killed
+ * by SIGINT/SIGTERM/SIGHUP (a small process-wide registry, the one piece of
+ * global state we accept: signal handlers cannot receive a context). */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/status.h"
+
+typedef struct hf_outfile {
+    FILE *fp;
+    char *final_path;
+    char *tmp_path;
+    uint64_t written; /* bytes written so far */
+} hf_outfile;
+
+hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err);
+hf_status hf_outfile_write(hf_outfile *of, const void *data, size_t n, hf_err *err);
+hf_status hf_outfile_write_zeros(hf_outfile *of, size_t n, hf_err *err);
+hf_status hf_outfile_commit(hf_outfile *of, hf_err *err);
+void hf_outfile_abort(hf_outfile *of);

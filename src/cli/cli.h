@@ -1,0 +1,15 @@
+/* cli: subcommands of the hf2gguf binary. Each takes argv after the subcommand
+ * name (argv[0] is the subcommand) and returns the process exit code. Only
+ * this module prints user-facing messages and chooses exit codes. */
+#pragma once
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Prints "hf2gguf: <msg>" to stderr; the one error format of the CLI. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- subcommands (one file each: cmd_<name>.c) ---- */

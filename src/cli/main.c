@@ -1,0 +1,43 @@
+/* hf2gguf: dispatch to subcommands. To add one, write cmd_<name>.c with an
+ * `int cmd_<name>(int argc, char **argv)`, declare it in cli.h and add a row
+ * to COMMANDS. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command COMMANDS[] = {
+    {NULL, NULL, NULL},
+};
+
+void cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("hf2gguf: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void usage(FILE *out) {
+    fputs("usage: hf2gguf COMMAND [ARGS...]\n\ncommands:\n", out);
+    for (const cli_command *c = COMMANDS; c->name; c++) fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fputs("\nRun 'hf2gguf COMMAND --help' for a command's options.\n", out);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (const cli_command *c = COMMANDS; c->name; c++)
+        if (!strcmp(argv[1], c->name)) return c->run(argc - 1, argv + 1);
+    cli_error("unknown command '%s'", argv[1]);
+    usage(stderr);
+    return 2;
+}
