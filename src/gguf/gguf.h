@@ -70,8 +70,11 @@ typedef struct gguf_kv {
     gguf_vtype type;       /* value type */
     gguf_vtype arr_type;   /* element type when type == GGUF_T_ARRAY */
     uint64_t n;            /* element count for arrays, 1 for scalars */
-    const uint8_t *data;   /* value bytes in the mapping (arrays: first element; possibly unaligned) */
-    uint64_t nbytes;       /* bytes of the value (arrays: of all elements) */
+    const uint8_t *data;   /* value bytes in the mapping, possibly unaligned. Scalars: the value.
+                              Strings: the characters (after the u64 length). Arrays: the first
+                              element (for string arrays, its u64 length prefix). */
+    uint64_t nbytes;       /* scalars: the type's size; strings: the length; arrays: bytes of all
+                              elements as stored (string arrays include the length prefixes) */
 } gguf_kv;
 
 typedef struct gguf_tensor {
@@ -95,6 +98,7 @@ uint32_t gguf_version(const gguf_file *f);
 uint64_t gguf_alignment(const gguf_file *f);
 uint64_t gguf_data_offset(const gguf_file *f); /* file offset of the data section */
 uint64_t gguf_file_size(const gguf_file *f);
+const uint8_t *gguf_file_bytes(const gguf_file *f); /* the whole file (mapping or caller's buffer) */
 
 int64_t gguf_n_kv(const gguf_file *f);
 const gguf_kv *gguf_kv_at(const gguf_file *f, int64_t i);
@@ -137,6 +141,8 @@ hf_status gguf_w_add_f32(gguf_writer *w, const char *key, float v, hf_err *err);
 hf_status gguf_w_add_bool(gguf_writer *w, const char *key, int v, hf_err *err);
 hf_status gguf_w_add_str(gguf_writer *w, const char *key, const char *v, hf_err *err);
 hf_status gguf_w_add_str_n(gguf_writer *w, const char *key, const char *v, uint64_t len, hf_err *err);
+/* Any scalar (not string/array) from its little-endian bytes (gguf_vtype_size(type) of them). */
+hf_status gguf_w_add_scalar(gguf_writer *w, const char *key, gguf_vtype type, const void *le_bytes, hf_err *err);
 /* Numeric/bool array: n elements of elem type, packed as in the file (little-endian). */
 hf_status gguf_w_add_arr(gguf_writer *w, const char *key, gguf_vtype elem, const void *data, uint64_t n,
                          hf_err *err);
