@@ -13,3 +13,4 @@ typedef struct cli_command {
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- subcommands (one file each: cmd_<name>.c) ---- */
+int cmd_info(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 
 static const cli_command COMMANDS[] = {
+    {"info", "print a GGUF file's header, KV pairs and tensors (--json: all of it)", cmd_info},
     {NULL, NULL, NULL},
 };
 

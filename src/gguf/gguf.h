@@ -121,6 +121,19 @@ double gguf_arr_num(const gguf_kv *kv, uint64_t i);
 /* Scalar KV as a number (integers, floats, bool); 0 for strings/arrays. */
 double gguf_kv_num(const gguf_kv *kv);
 
+/* ==== Formatting (gguf_fmt.c), for tools ==== */
+
+/* One scalar of type t (not string/array) at p as text: integers in decimal, f32 with %.9g and
+ * f64 with %.17g (both round-trip), bool as true/false. Returns out. */
+const char *gguf_fmt_scalar(gguf_vtype t, const uint8_t *p, char *out, size_t out_size);
+/* A KV value for humans: scalars as above; strings quoted with C-style escapes and cut after
+ * max_chars bytes ("..."); arrays as "[u32 x 3] 1, 2, 3" showing at most max_elems elements.
+ * Always NUL-terminates (truncating if out is too small). Returns out. */
+const char *gguf_fmt_value(const gguf_file *f, const gguf_kv *kv, uint64_t max_elems, uint64_t max_chars,
+                           char *out, size_t out_size);
+/* Whether two KVs (possibly of different files) have the same key, type and value bytes. */
+int gguf_kv_equal(const gguf_kv *a, const gguf_kv *b);
+
 int64_t gguf_n_tensors(const gguf_file *f);
 const gguf_tensor *gguf_tensor_at(const gguf_file *f, int64_t i);
 const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name); /* NULL if absent */
