@@ -1,0 +1,77 @@
+/* Scalar reference dot products (see quant_dot.h for the summation order). */
+#include "quant/quant_dot.h"
+
+#include <stddef.h>
+
+#include "base/f16.h"
+#include "quant/quant_dot_avx2.h"
+
+/* Reduction of the 8 lane sums in the documented order. */
+static float reduce_lanes(const float acc[Q_DOT_LANES]) {
+    float s4[4];
+    for (int j = 0; j < 4; j++) s4[j] = acc[j] + acc[j + 4];
+    return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+
+static inline float load_f32(const float *p) { return *p; }
+static inline float load_f16(const uint16_t *p) { return hf_f16_to_f32(*p); }
+static inline float load_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
+
+/* The float-type dots differ only in how an element is widened to float;
+ * the products are exact for F16/BF16 pairs and the order is the lane order
+ * documented in quant_dot.h. */
+#define DEFINE_LANE_DOT(name, elem_t, load)                                          \
+    static float name(const void *wv, const void *xv, int64_t k) {                   \
+        const elem_t *w = wv, *x = xv;                                               \
+        float acc[Q_DOT_LANES] = {0};                                                \
+        const int64_t kl = k - k % Q_DOT_LANES;                                      \
+        for (int64_t i = 0; i < kl; i += Q_DOT_LANES)                                \
+            for (int l = 0; l < Q_DOT_LANES; l++) acc[l] += load(w + i + l) * load(x + i + l); \
+        float s = reduce_lanes(acc);                                                 \
+        for (int64_t i = kl; i < k; i++) s += load(w + i) * load(x + i);             \
+        return s;                                                                    \
+    }
+
+DEFINE_LANE_DOT(dot_f32_ref, float, load_f32)
+DEFINE_LANE_DOT(dot_f16_ref, uint16_t, load_f16)
+DEFINE_LANE_DOT(dot_bf16_ref, uint16_t, load_bf16)
+
+/* Per block the integer sum is exact (|isum| <= 32*127*127 < 2^24, so the
+ * conversion to float is exact too); blocks are accumulated in order. */
+static float dot_q8_0_ref(const void *wv, const void *xv, int64_t k) {
+    const q_block_q8_0 *w = wv, *x = xv;
+    float s = 0.0f;
+    for (int64_t b = 0; b < k / Q8_0_BLOCK; b++) {
+        int32_t isum = 0;
+        for (int j = 0; j < Q8_0_BLOCK; j++) isum += (int32_t)w[b].qs[j] * (int32_t)x[b].qs[j];
+        s += (float)isum * (hf_f16_to_f32(w[b].d) * hf_f16_to_f32(x[b].d));
+    }
+    return s;
+}
+
+/* Rows indexed by weight type; a row with dot == NULL is unsupported. To add
+ * a type: its activation type, a reference dot, and q_from_f32 support for the
+ * activation type in quant.c. */
+static const q_dot_traits DOT_REF[HF_TYPE_COUNT] = {
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref"},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref"},
+    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref"},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref"},
+};
+
+const q_dot_traits *q_dot_ref(uint32_t wtype) {
+    if (wtype >= HF_TYPE_COUNT || DOT_REF[wtype].dot == NULL) return NULL;
+    return &DOT_REF[wtype];
+}
+
+void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k) { q_from_f32(act_type, x, dst, k); }
+
+const q_dot_traits *q_dot_best(uint32_t wtype) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) {
+        const q_dot_traits *t = q_dot_avx2(wtype);
+        if (t) return t;
+    }
+#endif
+    return q_dot_ref(wtype);
+}

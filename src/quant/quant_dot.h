@@ -1,0 +1,55 @@
+/* quant_dot: dot products between one weight row and one activation row, for
+ * every weight type the runtime computes with (F32, F16, BF16, Q8_0).
+ *
+ * Like ggml, the activation row is first converted to the weight type's
+ * "activation type" (F32 for F32, F16 for F16, BF16 for BF16, Q8_0 for Q8_0),
+ * with exactly the rounding of quant.h (q_from_f32), then the dot product runs
+ * on the pair:
+ *   F32:  float products, float accumulation.
+ *   F16:  activations rounded to F16 (RNE); products of two halves are exact
+ *         in float (11+11 significant bits), accumulated in float.
+ *   BF16: activations rounded to BF16 (ggml's rule); products exact in float
+ *         (8+8 bits), accumulated in float.
+ *   Q8_0: activations quantized with q_quantize_row_q8_0; per block an exact
+ *         integer sum, then sum += (float)isum * (d_w * d_x), blocks in order
+ *         (ggml's vec_dot_q8_0_q8_0 reference order).
+ *
+ * ==== The fixed summation order (why results are reproducible) ====
+ * For the float types the reference keeps Q_DOT_LANES (8) partial sums:
+ * lane l accumulates elements i with i % 8 == l over the first k - k % 8
+ * elements (product, then add: never fused, the build uses
+ * -ffp-contract=off). The lanes are then reduced as
+ *     s4[j] = acc[j] + acc[j+4]      (j < 4)
+ *     s     = (s4[0] + s4[2]) + (s4[1] + s4[3])
+ * and the tail elements are added to s one by one. This is exactly the order
+ * an 8-wide SIMD loop with the usual horizontal sum produces, so a fast path
+ * can be bit-identical to the reference (tests compare them with memcmp).
+ * The result depends only on the two rows, never on threads or on which other
+ * rows share the matmul. */
+#pragma once
+
+#include <stdint.h>
+
+#include "quant/quant.h"
+
+#define Q_DOT_LANES 8
+
+/* Dot product of one weight row (type-specific layout) with one activation
+ * row already converted to the activation type; k elements. */
+typedef float (*q_dot_fn)(const void *w, const void *x, int64_t k);
+
+typedef struct q_dot_traits {
+    uint32_t act_type; /* activation type the weight row is multiplied with */
+    q_dot_fn dot;      /* scalar reference or a bit-identical fast path */
+    const char *impl;  /* "ref" or "avx2": for logs and benches */
+} q_dot_traits;
+
+/* Plain C reference for a weight type; NULL if the type is not supported. */
+const q_dot_traits *q_dot_ref(uint32_t wtype);
+
+/* The implementation to use on this CPU (a bit-identical fast path when one
+ * exists and the CPU has it, else the reference); NULL if unsupported. */
+const q_dot_traits *q_dot_best(uint32_t wtype);
+
+/* Converts k float activations to act_type (q_from_f32 rounding). */
+void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k);

@@ -1,0 +1,10 @@
+/* quant_dot_avx2: AVX2 (+F16C) dot products, bit-identical to the scalar
+ * references in quant_dot.c (same lane structure, separate multiply and add,
+ * exact integer block sums). Internal to the quant module. */
+#pragma once
+
+#include "quant/quant_dot.h"
+
+/* AVX2 traits for wtype, or NULL if there is no AVX2 kernel for it. The
+ * caller must have checked that the CPU supports AVX2 and F16C. */
+const q_dot_traits *q_dot_avx2(uint32_t wtype);

@@ -1,0 +1,262 @@
+/* Forward pass of Llama-shaped models (see rt_forward.h). */
+#include "runtime/rt_forward.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/dtype.h"
+#include "quant/quant.h"
+#include "quant/quant_dot.h"
+#include "runtime/rt_kernels.h"
+#include "runtime/rt_kv.h"
+#include "runtime/rt_pool.h"
+
+struct rt_ctx {
+    const rt_model *m;
+    rt_pool *pool;
+    rt_kv kv;
+    int64_t n_ctx, n_ubatch, n_past;
+    /* Scratch for one micro-batch of T <= n_ubatch tokens (row-major, token rows). */
+    float *x;        /* [T x n_embd] residual stream */
+    float *xn;       /* [T x n_embd] normed input of a matmul */
+    float *qkv;      /* [T x (n_q + 2 n_kv)] Q||K||V per token */
+    float *attn;     /* [T x n_q] attention output */
+    float *proj;     /* [T x n_embd] attn_output / ffn_down output */
+    float *gate;     /* [T x n_ff] */
+    float *up;       /* [T x n_ff] */
+    float *rope_cs;  /* [T x n_rot] cos/sin per token */
+    void *acts;      /* converted activations, rt_acts_max_bytes(T, max K) */
+    float *att_tmp;  /* per thread: n_ctx scores, head_dim query, head_dim V floats */
+    int64_t att_stride;
+};
+
+rt_ctx_params rt_ctx_default_params(void) { return (rt_ctx_params){0, 512, HF_TYPE_F32, 1}; }
+
+int64_t rt_ctx_n_ctx(const rt_ctx *c) { return c->n_ctx; }
+int64_t rt_ctx_n_past(const rt_ctx *c) { return c->n_past; }
+void rt_ctx_reset(rt_ctx *c) { c->n_past = 0; }
+
+static int64_t max3(int64_t a, int64_t b, int64_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
+
+static hf_status alloc_scratch(rt_ctx *c, hf_err *err) {
+    const rt_hparams *hp = &c->m->hp;
+    const size_t T = (size_t)c->n_ubatch;
+    const int64_t n_qkv = rt_n_q(hp) + 2 * rt_n_kv(hp);
+    c->att_stride = c->n_ctx + 2 * hp->head_dim;
+    c->x = malloc(T * (size_t)hp->n_embd * sizeof(float));
+    c->xn = malloc(T * (size_t)hp->n_embd * sizeof(float));
+    c->qkv = malloc(T * (size_t)n_qkv * sizeof(float));
+    c->attn = malloc(T * (size_t)rt_n_q(hp) * sizeof(float));
+    c->proj = malloc(T * (size_t)hp->n_embd * sizeof(float));
+    c->gate = malloc(T * (size_t)hp->n_ff * sizeof(float));
+    c->up = malloc(T * (size_t)hp->n_ff * sizeof(float));
+    c->rope_cs = malloc(T * (size_t)hp->n_rot * sizeof(float));
+    c->acts = malloc(rt_acts_max_bytes((int64_t)T, max3(hp->n_embd, rt_n_q(hp), hp->n_ff)));
+    c->att_tmp = malloc((size_t)rt_pool_n_threads(c->pool) * (size_t)c->att_stride * sizeof(float));
+    if (!c->x || !c->xn || !c->qkv || !c->attn || !c->proj || !c->gate || !c->up || !c->rope_cs || !c->acts ||
+        !c->att_tmp)
+        return hf_fail(err, HF_ERR_NOMEM, "out of memory for the forward-pass buffers (ubatch %lld)",
+                       (long long)c->n_ubatch);
+    return HF_OK;
+}
+
+hf_status rt_ctx_new(rt_ctx **out, const rt_model *m, const rt_ctx_params *p, hf_err *err) {
+    *out = NULL;
+    const int64_t n_ctx = p->n_ctx > 0 ? p->n_ctx : m->hp.n_ctx_train;
+    if (n_ctx > ((int64_t)1 << 24))
+        return hf_fail(err, HF_ERR_ARG, "context size %lld too large (max %d)", (long long)n_ctx, 1 << 24);
+    if (p->n_ubatch < 1 || p->n_ubatch > 65536)
+        return hf_fail(err, HF_ERR_ARG, "ubatch %lld out of range 1..65536", (long long)p->n_ubatch);
+    rt_ctx *c = calloc(1, sizeof *c);
+    if (!c) return hf_fail(err, HF_ERR_NOMEM, "out of memory for the context");
+    c->m = m;
+    c->n_ctx = n_ctx;
+    c->n_ubatch = p->n_ubatch < n_ctx ? p->n_ubatch : n_ctx;
+    hf_status st = rt_pool_new(&c->pool, p->n_threads, err);
+    if (st == HF_OK) st = rt_kv_init(&c->kv, p->kv_type, m->hp.n_layer, n_ctx, rt_n_kv(&m->hp), err);
+    if (st == HF_OK) st = alloc_scratch(c, err);
+    if (st != HF_OK) {
+        rt_ctx_free(c);
+        return st;
+    }
+    *out = c;
+    return HF_OK;
+}
+
+void rt_ctx_free(rt_ctx *c) {
+    if (!c) return;
+    rt_pool_free(c->pool);
+    rt_kv_free(&c->kv);
+    free(c->x);
+    free(c->xn);
+    free(c->qkv);
+    free(c->attn);
+    free(c->proj);
+    free(c->gate);
+    free(c->up);
+    free(c->rope_cs);
+    free(c->acts);
+    free(c->att_tmp);
+    free(c);
+}
+
+/* ==== Pieces of one micro-batch ==== */
+
+static void rmsnorm_rows(float *y, const float *x, const rt_tensor *w, int64_t t, int64_t n, float eps) {
+    for (int64_t i = 0; i < t; i++) rt_rmsnorm(y + i * n, x + i * n, w->data, n, eps);
+}
+
+/* Q||K||V for T tokens into c->qkv: one matmul for a fused weight, three
+ * writing column ranges of the same rows otherwise. The activations are
+ * converted once and shared whenever the weights want the same type. */
+static void project_qkv(rt_ctx *c, const rt_layer *ly, int64_t t) {
+    const rt_hparams *hp = &c->m->hp;
+    const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n_qkv = nq + 2 * nkv;
+    rt_acts a = {0};
+    if (ly->qkv_fused) {
+        rt_acts_convert(c->pool, rt_act_type_for(&ly->wqkv), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
+        rt_matmul(c->pool, &ly->wqkv, &a, c->qkv, n_qkv);
+    } else {
+        const rt_tensor *w[3] = {&ly->wq, &ly->wk, &ly->wv};
+        const int64_t off[3] = {0, nq, nq + nkv};
+        for (int i = 0; i < 3; i++) {
+            if (i == 0 || a.type != rt_act_type_for(w[i]))
+                rt_acts_convert(c->pool, rt_act_type_for(w[i]), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
+            rt_matmul(c->pool, w[i], &a, c->qkv + off[i], n_qkv);
+        }
+    }
+    if (ly->bqkv)
+        for (int64_t i = 0; i < t; i++)
+            for (int64_t j = 0; j < n_qkv; j++) c->qkv[i * n_qkv + j] += ly->bqkv[j];
+}
+
+/* RoPE on Q and K of every token, then K and V into the cache. */
+static void rope_and_cache(rt_ctx *c, int64_t layer, int64_t t, int64_t pos0) {
+    const rt_hparams *hp = &c->m->hp;
+    const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n_qkv = nq + 2 * nkv;
+    for (int64_t i = 0; i < t; i++) {
+        float *row = c->qkv + i * n_qkv;
+        const float *cs = c->rope_cs + i * hp->n_rot;
+        rt_rope(row, hp->n_head, hp->head_dim, hp->n_rot, cs, hp->rope_mode);
+        rt_rope(row + nq, hp->n_head_kv, hp->head_dim, hp->n_rot, cs, hp->rope_mode);
+        rt_kv_store(&c->kv, layer, pos0 + i, row + nq, row + nq + nkv);
+    }
+}
+
+typedef struct attn_job {
+    rt_ctx *c;
+    int64_t layer, pos0;
+    q_dot_fn dot;      /* Q.K dot for the cache type */
+    uint32_t q_type;   /* the query's type for that dot */
+    float scale;
+} attn_job;
+
+/* One (token, head) pair per item: causal softmax attention over the cache. */
+static void attend(void *arg, int64_t start, int64_t end, int ith) {
+    const attn_job *j = arg;
+    rt_ctx *c = j->c;
+    const rt_hparams *hp = &c->m->hp;
+    const int64_t hd = hp->head_dim, nq = rt_n_q(hp), n_qkv = nq + 2 * rt_n_kv(hp);
+    const int64_t group = hp->n_head / hp->n_head_kv;
+    const size_t kv_off = (size_t)hf_row_size(c->kv.type, hd); /* bytes per KV head */
+    float *scores = c->att_tmp + (size_t)ith * (size_t)c->att_stride;
+    void *qconv = scores + c->n_ctx;        /* head_dim floats */
+    float *vbuf = scores + c->n_ctx + hp->head_dim; /* head_dim floats */
+    for (int64_t item = start; item < end; item++) {
+        const int64_t t = item / hp->n_head, h = item % hp->n_head, g = h / group;
+        const int64_t pos = j->pos0 + t;
+        q_act_from_f32(j->q_type, c->qkv + t * n_qkv + h * hd, qconv, hd);
+        for (int64_t p = 0; p <= pos; p++)
+            scores[p] = j->dot(rt_kv_k_row(&c->kv, j->layer, p) + (size_t)g * kv_off, qconv, hd) * j->scale;
+        rt_softmax(scores, pos + 1);
+        float *out = c->attn + t * nq + h * hd;
+        for (int64_t d = 0; d < hd; d++) out[d] = 0.0f;
+        for (int64_t p = 0; p <= pos; p++) {
+            q_to_f32(c->kv.type, rt_kv_v_row(&c->kv, j->layer, p) + (size_t)g * kv_off, vbuf, hd);
+            for (int64_t d = 0; d < hd; d++) out[d] += scores[p] * vbuf[d];
+        }
+    }
+}
+
+static void attention(rt_ctx *c, int64_t layer, int64_t t, int64_t pos0) {
+    const q_dot_traits *dt = q_dot_best(c->kv.type);
+    attn_job j = {c, layer, pos0, dt->dot, dt->act_type, 1.0f / sqrtf((float)c->m->hp.head_dim)};
+    rt_pool_run(c->pool, attend, &j, t * c->m->hp.n_head, 1);
+}
+
+/* y[T x n] += X . W^T, through c->proj. */
+static void matmul_add(rt_ctx *c, const rt_tensor *w, const float *x, int64_t t, float *y) {
+    rt_acts a;
+    rt_acts_convert(c->pool, rt_act_type_for(w), x, w->ne0, t, w->ne0, c->acts, &a);
+    rt_matmul(c->pool, w, &a, c->proj, w->ne1);
+    for (int64_t i = 0; i < t * w->ne1; i++) y[i] += c->proj[i];
+}
+
+static void feed_forward(rt_ctx *c, const rt_layer *ly, int64_t t) {
+    const rt_hparams *hp = &c->m->hp;
+    rmsnorm_rows(c->xn, c->x, &ly->ffn_norm, t, hp->n_embd, hp->norm_eps);
+    rt_acts a;
+    rt_acts_convert(c->pool, rt_act_type_for(&ly->w_gate), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
+    rt_matmul(c->pool, &ly->w_gate, &a, c->gate, hp->n_ff);
+    if (rt_act_type_for(&ly->w_up) != a.type)
+        rt_acts_convert(c->pool, rt_act_type_for(&ly->w_up), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
+    rt_matmul(c->pool, &ly->w_up, &a, c->up, hp->n_ff);
+    rt_swiglu(c->gate, c->up, t * hp->n_ff);
+    matmul_add(c, &ly->w_down, c->gate, t, c->x);
+}
+
+static void run_layer(rt_ctx *c, int64_t il, int64_t t, int64_t pos0) {
+    const rt_hparams *hp = &c->m->hp;
+    const rt_layer *ly = &c->m->layers[il];
+    rmsnorm_rows(c->xn, c->x, &ly->attn_norm, t, hp->n_embd, hp->norm_eps);
+    project_qkv(c, ly, t);
+    rope_and_cache(c, il, t, pos0);
+    attention(c, il, t, pos0);
+    matmul_add(c, &ly->wo, c->attn, t, c->x);
+    feed_forward(c, ly, t);
+}
+
+/* Logits for tokens [first, t) of the micro-batch into out (rows of n_vocab). */
+static void output_head(rt_ctx *c, int64_t first, int64_t t, float *out) {
+    const rt_hparams *hp = &c->m->hp;
+    const int64_t n = t - first;
+    rmsnorm_rows(c->xn, c->x + first * hp->n_embd, &c->m->output_norm, n, hp->n_embd, hp->norm_eps);
+    rt_acts a;
+    rt_acts_convert(c->pool, rt_act_type_for(&c->m->output), c->xn, hp->n_embd, n, hp->n_embd, c->acts, &a);
+    rt_matmul(c->pool, &c->m->output, &a, out, hp->n_vocab);
+}
+
+static void run_ubatch(rt_ctx *c, const int32_t *tokens, int64_t t, float *logits, int all_logits) {
+    const rt_hparams *hp = &c->m->hp;
+    const int64_t pos0 = c->n_past;
+    for (int64_t i = 0; i < t; i++) {
+        rt_get_row(&c->m->tok_embd, tokens[i], c->x + i * hp->n_embd);
+        rt_rope_cache(c->rope_cs + i * hp->n_rot, pos0 + i, hp->n_rot, hp->rope_base, hp->rope_freq_scale);
+    }
+    for (int64_t il = 0; il < hp->n_layer; il++) run_layer(c, il, t, pos0);
+    if (logits) output_head(c, all_logits ? 0 : t - 1, t, logits);
+    c->n_past += t;
+}
+
+hf_status rt_decode(rt_ctx *c, const int32_t *tokens, int64_t n, float *logits, int all_logits, hf_err *err) {
+    const int64_t n_vocab = c->m->hp.n_vocab;
+    if (n < 1) return hf_fail(err, HF_ERR_ARG, "no tokens to evaluate");
+    if (n > c->n_ctx - c->n_past)
+        return hf_fail(err, HF_ERR_RANGE, "%lld tokens do not fit the context: %lld of %lld positions are used",
+                       (long long)n, (long long)c->n_past, (long long)c->n_ctx);
+    for (int64_t i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= n_vocab)
+            return hf_fail(err, HF_ERR_ARG, "token id %d at index %lld is outside the vocabulary (0..%lld)",
+                           (int)tokens[i], (long long)i, (long long)n_vocab - 1);
+    for (int64_t done = 0; done < n;) {
+        const int64_t t = n - done < c->n_ubatch ? n - done : c->n_ubatch;
+        const int last = done + t == n;
+        float *out = NULL;
+        if (all_logits) out = logits + done * n_vocab;
+        else if (last) out = logits;
+        run_ubatch(c, tokens + done, t, out, all_logits);
+        done += t;
+    }
+    return HF_OK;
+}

@@ -1,0 +1,126 @@
+#include "runtime/rt_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/dtype.h"
+#include "quant/quant.h"
+#include "quant/quant_dot.h"
+
+/* ==== Matmul ==== */
+
+size_t rt_acts_max_bytes(int64_t t, int64_t k) {
+    /* F32 is the widest activation type (4 bytes per element; Q8_0 is 34/32). */
+    return (size_t)t * (size_t)k * sizeof(float);
+}
+
+uint32_t rt_act_type_for(const rt_tensor *w) { return q_dot_ref(w->type)->act_type; }
+
+typedef struct convert_job {
+    uint32_t type;
+    const float *x;
+    int64_t ldx, k;
+    uint8_t *buf;
+    size_t row_bytes;
+} convert_job;
+
+static void convert_rows(void *arg, int64_t start, int64_t end, int ith) {
+    (void)ith;
+    const convert_job *j = arg;
+    for (int64_t t = start; t < end; t++) q_act_from_f32(j->type, j->x + t * j->ldx, j->buf + (size_t)t * j->row_bytes, j->k);
+}
+
+void rt_acts_convert(rt_pool *pool, uint32_t act_type, const float *x, int64_t ldx, int64_t t, int64_t k,
+                     void *buf, rt_acts *out) {
+    convert_job j = {act_type, x, ldx, k, buf, (size_t)hf_row_size(act_type, k)};
+    rt_pool_run(pool, convert_rows, &j, t, 4);
+    *out = (rt_acts){act_type, buf, j.row_bytes, t, k};
+}
+
+typedef struct matmul_job {
+    const rt_tensor *w;
+    const rt_acts *x;
+    float *y;
+    int64_t ldy;
+    q_dot_fn dot;
+} matmul_job;
+
+/* Rows [start, end) of W against every activation row: each weight row is
+ * reused across the T tokens while it is in cache. */
+static void matmul_rows(void *arg, int64_t start, int64_t end, int ith) {
+    (void)ith;
+    const matmul_job *j = arg;
+    const uint8_t *wbase = j->w->data;
+    const uint8_t *xbase = j->x->data;
+    for (int64_t n = start; n < end; n++) {
+        const void *wrow = wbase + (size_t)n * j->w->row_bytes;
+        for (int64_t t = 0; t < j->x->n_rows; t++)
+            j->y[t * j->ldy + n] = j->dot(wrow, xbase + (size_t)t * j->x->row_bytes, j->x->k);
+    }
+}
+
+void rt_matmul(rt_pool *pool, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy) {
+    matmul_job j = {w, x, y, ldy, q_dot_best(w->type)->dot};
+    /* Small chunks balance the threads; the split is over output rows only. */
+    rt_pool_run(pool, matmul_rows, &j, w->ne1, x->n_rows == 1 ? 32 : 8);
+}
+
+/* ==== Row kernels ==== */
+
+void rt_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps) {
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) sum += (double)(x[i] * x[i]);
+    const float mean = (float)(sum / (double)n);
+    const float scale = 1.0f / sqrtf(mean + eps);
+    for (int64_t i = 0; i < n; i++) y[i] = (x[i] * scale) * w[i];
+}
+
+void rt_rope_cache(float *cs, int64_t pos, int64_t n_rot, float base, float freq_scale) {
+    const float step = powf(base, -2.0f / (float)n_rot);
+    float theta = (float)pos;
+    for (int64_t i = 0; i < n_rot / 2; i++) {
+        const float th = freq_scale * theta;
+        cs[2 * i] = cosf(th);
+        cs[2 * i + 1] = sinf(th);
+        theta *= step;
+    }
+}
+
+void rt_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const float *cs, rt_rope_mode mode) {
+    /* NORMAL pairs dims (2i, 2i+1); NEOX pairs (i, i + n_rot/2). */
+    const int64_t half = n_rot / 2;
+    for (int64_t h = 0; h < n_heads; h++) {
+        float *v = x + h * head_dim;
+        for (int64_t i = 0; i < half; i++) {
+            const int64_t a = mode == RT_ROPE_NEOX ? i : 2 * i;
+            const int64_t b = mode == RT_ROPE_NEOX ? i + half : 2 * i + 1;
+            const float c = cs[2 * i], s = cs[2 * i + 1];
+            const float x0 = v[a], x1 = v[b];
+            v[a] = x0 * c - x1 * s;
+            v[b] = x0 * s + x1 * c;
+        }
+    }
+}
+
+void rt_swiglu(float *g, const float *u, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float x = g[i];
+        g[i] = (x / (1.0f + expf(-x))) * u[i];
+    }
+}
+
+void rt_softmax(float *x, int64_t n) {
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += (double)x[i];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t i = 0; i < n; i++) x[i] *= inv;
+}
+
+void rt_get_row(const rt_tensor *table, int64_t id, float *out) {
+    q_to_f32(table->type, (const uint8_t *)table->data + (size_t)id * table->row_bytes, out, table->ne0);
+}

@@ -1,0 +1,61 @@
+/* rt_kernels: the numeric building blocks of the forward pass.
+ *
+ * Every kernel computes each output element with one fixed sequence of
+ * float operations that depends only on that element's inputs, so results
+ * are the same whatever the thread count or batch composition. The
+ * operation orders follow ggml's CPU reference where that is cheap to do
+ * (RMSNorm's double sum, RoPE's iterated theta, softmax's double sum), to
+ * stay close to llama.cpp's numbers. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/rt_model.h"
+#include "runtime/rt_pool.h"
+
+/* ==== Matmul interface ====
+ * Y[T x N] = X[T x K] . W^T for W with N rows of K elements (ggml's
+ * mul_mat(W, X)): y[t*ldy + n] = dot(W row n, X row t).
+ * The activations are converted once to the weight type's activation type
+ * (quant_dot.h) by rt_acts_convert; one converted rt_acts may feed several
+ * matmuls whose weights share that activation type (fused Q/K/V is one
+ * matmul; separate Q/K/V and gate/up reuse the conversion). */
+typedef struct rt_acts {
+    uint32_t type;    /* activation type (F32, F16, BF16 or Q8_0) */
+    const void *data; /* T rows of row_bytes */
+    size_t row_bytes;
+    int64_t n_rows;   /* T */
+    int64_t k;        /* K */
+} rt_acts;
+
+/* Bytes rt_acts_convert needs for T rows of K elements, any activation type. */
+size_t rt_acts_max_bytes(int64_t t, int64_t k);
+/* The activation type the weight `w` multiplies with. */
+uint32_t rt_act_type_for(const rt_tensor *w);
+/* Converts X[T x K] (row stride ldx floats) into buf as act_type rows. */
+void rt_acts_convert(rt_pool *pool, uint32_t act_type, const float *x, int64_t ldx, int64_t t, int64_t k,
+                     void *buf, rt_acts *out);
+/* Y = X . W^T as above; x->type must be rt_act_type_for(w), x->k == w->ne0. */
+void rt_matmul(rt_pool *pool, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy);
+
+/* ==== Element-wise and row kernels ==== */
+
+/* y = x / sqrt(mean(x^2) + eps) * w over n elements (sum of squares in
+ * double, like ggml_compute_forward_rms_norm_f32, then the weight multiply). */
+void rt_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps);
+
+/* cos/sin table for one position: cs[2*i], cs[2*i+1] for i < n_rot/2, with
+ * theta_i = pos * base^(-2i/n_rot) computed as ggml does (theta *= step). */
+void rt_rope_cache(float *cs, int64_t pos, int64_t n_rot, float base, float freq_scale);
+/* Rotates the first n_rot dims of each of n_heads vectors of head_dim floats. */
+void rt_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const float *cs, rt_rope_mode mode);
+
+/* In place: g[i] = silu(g[i]) * u[i]. */
+void rt_swiglu(float *g, const float *u, int64_t n);
+
+/* In place softmax over n scores (max-subtracted, sum in double). */
+void rt_softmax(float *x, int64_t n);
+
+/* Token embedding lookup: row `id` of a {n_embd, n_vocab} table, any type. */
+void rt_get_row(const rt_tensor *table, int64_t id, float *out);

@@ -1,0 +1,369 @@
+/* Loader: GGUF -> rt_model (hyper-parameters + tensor views, all checked). */
+#include "runtime/rt_model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/dtype.h"
+
+/* ==== Architectures ====
+ * One row per architecture the forward pass supports. To add one whose
+ * forward pass is Llama-shaped (pre-norm, RoPE, GQA attention with optional
+ * Q/K/V biases, SwiGLU): add a row with its RoPE mode. Architectures with
+ * other blocks (q/k norms, LayerNorm, ...) need a new flag here and a hook in
+ * rt_forward.c, never a copy of it. */
+typedef struct arch_row {
+    const char *name;
+    rt_rope_mode rope_mode;
+} arch_row;
+
+static const arch_row ARCHES[] = {
+    {"llama", RT_ROPE_NORMAL},
+    {"qwen2", RT_ROPE_NEOX},
+};
+
+/* ==== Hyper-parameter keys ("{arch}.<suffix>") ====
+ * dflt < 0 marks a required key; defaults that depend on other values are
+ * filled in by derive_defaults (marked DERIVED). */
+#define DERIVED (-2.0)
+#define REQUIRED (-1.0)
+
+typedef enum hp_kind { HP_INT, HP_FLOAT } hp_kind;
+
+typedef struct hp_row {
+    const char *suffix;
+    hp_kind kind;
+    size_t offset; /* into rt_hparams */
+    double dflt;
+} hp_row;
+
+static const hp_row HPARAMS[] = {
+    {"block_count", HP_INT, offsetof(rt_hparams, n_layer), REQUIRED},
+    {"embedding_length", HP_INT, offsetof(rt_hparams, n_embd), REQUIRED},
+    {"feed_forward_length", HP_INT, offsetof(rt_hparams, n_ff), REQUIRED},
+    {"context_length", HP_INT, offsetof(rt_hparams, n_ctx_train), REQUIRED},
+    {"attention.head_count", HP_INT, offsetof(rt_hparams, n_head), REQUIRED},
+    {"attention.head_count_kv", HP_INT, offsetof(rt_hparams, n_head_kv), DERIVED},
+    {"attention.key_length", HP_INT, offsetof(rt_hparams, head_dim), DERIVED},
+    {"rope.dimension_count", HP_INT, offsetof(rt_hparams, n_rot), DERIVED},
+    {"vocab_size", HP_INT, offsetof(rt_hparams, n_vocab), DERIVED},
+    {"rope.freq_base", HP_FLOAT, offsetof(rt_hparams, rope_base), 10000.0},
+    {"attention.layer_norm_rms_epsilon", HP_FLOAT, offsetof(rt_hparams, norm_eps), REQUIRED},
+};
+
+#define MAX_DIM ((int64_t)1 << 31) /* keeps every product of two dims in int64 */
+
+int rt_weight_type_supported(uint32_t type) {
+    return type == HF_TYPE_F32 || type == HF_TYPE_F16 || type == HF_TYPE_BF16 || type == HF_TYPE_Q8_0;
+}
+
+/* ==== Loader state ==== */
+typedef struct loader {
+    rt_model *m;
+    const gguf_tensor **used; /* tensors resolved so far */
+    int64_t n_used;
+} loader;
+
+static const char *fpath(const loader *L) { return gguf_path(L->m->file); }
+
+static hf_status read_arch(loader *L, hf_err *err) {
+    gguf_str s;
+    hf_status st = gguf_get_str(L->m->file, "general.architecture", &s, err);
+    if (st != HF_OK) return st;
+    for (size_t i = 0; i < sizeof ARCHES / sizeof ARCHES[0]; i++)
+        if (strlen(ARCHES[i].name) == s.len && memcmp(ARCHES[i].name, s.ptr, s.len) == 0) {
+            L->m->arch = ARCHES[i].name;
+            L->m->hp.rope_mode = ARCHES[i].rope_mode;
+            return HF_OK;
+        }
+    return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: unsupported architecture '%.*s' (supported: llama, qwen2)",
+                   fpath(L), (int)(s.len > 64 ? 64 : s.len), s.ptr);
+}
+
+static hf_status read_one_hparam(loader *L, const hp_row *r, hf_err *err) {
+    char key[256];
+    snprintf(key, sizeof key, "%s.%s", L->m->arch, r->suffix);
+    const gguf_file *f = L->m->file;
+    void *field = (char *)&L->m->hp + r->offset;
+    if (!gguf_find_kv(f, key)) {
+        if (r->dflt == REQUIRED) return hf_fail(err, HF_ERR_FORMAT, "%s: missing key '%s'", fpath(L), key);
+        if (r->kind == HP_INT) *(int64_t *)field = r->dflt == DERIVED ? -1 : (int64_t)r->dflt;
+        else *(float *)field = (float)r->dflt;
+        return HF_OK;
+    }
+    if (r->kind == HP_FLOAT) return gguf_get_f32(f, key, field, err);
+    int64_t v;
+    hf_status st = gguf_get_i64(f, key, &v, err);
+    if (st != HF_OK) return st;
+    if (v <= 0 || v >= MAX_DIM)
+        return hf_fail(err, HF_ERR_FORMAT, "%s: key '%s' = %lld, expected 1..%lld", fpath(L), key, (long long)v,
+                       (long long)MAX_DIM - 1);
+    *(int64_t *)field = v;
+    return HF_OK;
+}
+
+/* Linear RoPE scaling is a frequency factor; other scaling schemes change
+ * the rotation itself and are refused rather than silently ignored. */
+static hf_status read_rope_scaling(loader *L, hf_err *err) {
+    char key[256];
+    L->m->hp.rope_freq_scale = 1.0f;
+    snprintf(key, sizeof key, "%s.rope.scaling.type", L->m->arch);
+    gguf_str s;
+    if (!gguf_find_kv(L->m->file, key)) return HF_OK;
+    hf_status st = gguf_get_str(L->m->file, key, &s, err);
+    if (st != HF_OK) return st;
+    if (s.len == 4 && memcmp(s.ptr, "none", 4) == 0) return HF_OK;
+    if (!(s.len == 6 && memcmp(s.ptr, "linear", 6) == 0))
+        return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: unsupported RoPE scaling '%.*s' (supported: none, linear)",
+                       fpath(L), (int)(s.len > 64 ? 64 : s.len), s.ptr);
+    float factor;
+    snprintf(key, sizeof key, "%s.rope.scaling.factor", L->m->arch);
+    st = gguf_get_f32(L->m->file, key, &factor, err);
+    if (st != HF_OK) return st;
+    if (!(factor > 0.0f)) return hf_fail(err, HF_ERR_FORMAT, "%s: key '%s' must be > 0", fpath(L), key);
+    L->m->hp.rope_freq_scale = 1.0f / factor;
+    return HF_OK;
+}
+
+static hf_status derive_and_check_hparams(loader *L, hf_err *err) {
+    rt_hparams *hp = &L->m->hp;
+    const char *a = L->m->arch;
+    if (hp->n_head_kv < 0) hp->n_head_kv = hp->n_head;
+    if (hp->head_dim < 0) {
+        if (hp->n_embd % hp->n_head != 0)
+            return hf_fail(err, HF_ERR_FORMAT, "%s: %s.embedding_length %lld is not a multiple of head_count %lld",
+                           fpath(L), a, (long long)hp->n_embd, (long long)hp->n_head);
+        hp->head_dim = hp->n_embd / hp->n_head;
+    }
+    char key[256];
+    snprintf(key, sizeof key, "%s.attention.value_length", a);
+    if (gguf_find_kv(L->m->file, key)) {
+        int64_t vl;
+        hf_status st = gguf_get_i64(L->m->file, key, &vl, err);
+        if (st != HF_OK) return st;
+        if (vl != hp->head_dim)
+            return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: %s = %lld differs from key_length %lld (unsupported)",
+                           fpath(L), key, (long long)vl, (long long)hp->head_dim);
+    }
+    if (hp->n_rot < 0) hp->n_rot = hp->head_dim;
+    if (hp->n_head % hp->n_head_kv != 0)
+        return hf_fail(err, HF_ERR_FORMAT, "%s: head_count %lld is not a multiple of head_count_kv %lld", fpath(L),
+                       (long long)hp->n_head, (long long)hp->n_head_kv);
+    if (hp->n_rot > hp->head_dim || hp->n_rot % 2 != 0)
+        return hf_fail(err, HF_ERR_FORMAT, "%s: %s.rope.dimension_count %lld must be even and <= head dim %lld",
+                       fpath(L), a, (long long)hp->n_rot, (long long)hp->head_dim);
+    if (!(hp->norm_eps > 0.0f) || !(hp->rope_base > 0.0f))
+        return hf_fail(err, HF_ERR_FORMAT, "%s: rms epsilon (%g) and rope.freq_base (%g) must be > 0", fpath(L),
+                       (double)hp->norm_eps, (double)hp->rope_base);
+    if (rt_n_q(hp) >= MAX_DIM || rt_n_kv(hp) >= MAX_DIM)
+        return hf_fail(err, HF_ERR_FORMAT, "%s: head_count x head dim too large", fpath(L));
+    return HF_OK;
+}
+
+static hf_status read_hparams(loader *L, hf_err *err) {
+    hf_status st = read_arch(L, err);
+    for (size_t i = 0; st == HF_OK && i < sizeof HPARAMS / sizeof HPARAMS[0]; i++)
+        st = read_one_hparam(L, &HPARAMS[i], err);
+    if (st == HF_OK) st = read_rope_scaling(L, err);
+    if (st == HF_OK) st = derive_and_check_hparams(L, err);
+    return st;
+}
+
+/* ==== Tensors ==== */
+
+typedef enum tensor_role {
+    ROLE_MATRIX, /* any type the matmul supports */
+    ROLE_VECTOR, /* norms and biases: F32 */
+} tensor_role;
+
+static const char *type_name(uint32_t type) {
+    const hf_type_traits *t = hf_type_info(type);
+    return t ? t->name : "unknown";
+}
+
+static void format_shape(char *buf, size_t cap, const int64_t *ne, uint32_t n_dims) {
+    size_t o = (size_t)snprintf(buf, cap, "{");
+    for (uint32_t i = 0; i < n_dims && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%lld", i ? ", " : "", (long long)ne[i]);
+    if (o < cap) snprintf(buf + o, cap - o, "}");
+}
+
+static hf_status check_tensor(loader *L, const gguf_tensor *t, tensor_role role, int64_t ne0, int64_t ne1,
+                              hf_err *err) {
+    const int64_t want[2] = {ne0, ne1};
+    const uint32_t want_dims = role == ROLE_VECTOR ? 1 : 2;
+    if (t->n_dims != want_dims || t->ne[0] != ne0 || (want_dims == 2 && t->ne[1] != ne1)) {
+        char w[96], f[160];
+        format_shape(w, sizeof w, want, want_dims);
+        format_shape(f, sizeof f, t->ne, t->n_dims);
+        return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s' has shape %s, expected %s", fpath(L), t->name, f, w);
+    }
+    if (role == ROLE_VECTOR && t->type != HF_TYPE_F32)
+        return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s' has type %s, expected f32", fpath(L), t->name,
+                       type_name(t->type));
+    if (role == ROLE_MATRIX && !rt_weight_type_supported(t->type))
+        return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: tensor '%s' has type %s, expected one of f32, f16, bf16, q8_0",
+                       fpath(L), t->name, type_name(t->type));
+    return HF_OK;
+}
+
+/* Resolves `name` into *out. Absent + !required leaves *out zeroed. */
+static hf_status take_tensor(loader *L, rt_tensor *out, const char *name, tensor_role role, int64_t ne0,
+                             int64_t ne1, int required, hf_err *err) {
+    memset(out, 0, sizeof *out);
+    const gguf_tensor *t = gguf_find_tensor(L->m->file, name);
+    if (!t) {
+        if (!required) return HF_OK;
+        return hf_fail(err, HF_ERR_FORMAT, "%s: missing tensor '%s'", fpath(L), name);
+    }
+    hf_status st = check_tensor(L, t, role, ne0, ne1, err);
+    if (st != HF_OK) return st;
+    L->used[L->n_used++] = t;
+    *out = (rt_tensor){t->name, t->data, t->type, ne0, role == ROLE_VECTOR ? 1 : ne1,
+                       (size_t)hf_row_size(t->type, ne0)};
+    return HF_OK;
+}
+
+static hf_status take_layer_tensor(loader *L, rt_tensor *out, int64_t il, const char *suffix, tensor_role role,
+                                   int64_t ne0, int64_t ne1, int required, hf_err *err) {
+    char name[128];
+    snprintf(name, sizeof name, "blk.%lld.%s", (long long)il, suffix);
+    return take_tensor(L, out, name, role, ne0, ne1, required, err);
+}
+
+/* Q||K||V bias: fused tensor, or the separate biases concatenated once
+ * (missing ones as zeros, so every layout adds one vector after the matmul). */
+static hf_status take_qkv_bias(loader *L, rt_layer *ly, int64_t il, hf_err *err) {
+    const rt_hparams *hp = &L->m->hp;
+    const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n = nq + 2 * nkv;
+    rt_tensor fused, sep[3];
+    hf_status st = take_layer_tensor(L, &fused, il, "attn_qkv.bias", ROLE_VECTOR, n, 1, 0, err);
+    const char *names[3] = {"attn_q.bias", "attn_k.bias", "attn_v.bias"};
+    const int64_t len[3] = {nq, nkv, nkv};
+    for (int i = 0; st == HF_OK && i < 3; i++) st = take_layer_tensor(L, &sep[i], il, names[i], ROLE_VECTOR, len[i], 1, 0, err);
+    if (st != HF_OK) return st;
+    const int any_sep = sep[0].data || sep[1].data || sep[2].data;
+    if (fused.data && any_sep)
+        return hf_fail(err, HF_ERR_FORMAT, "%s: layer %lld has both attn_qkv.bias and separate attn_q/k/v biases",
+                       fpath(L), (long long)il);
+    if (fused.data) {
+        ly->bqkv = fused.data; /* F32 checked; GGUF data is 32-byte aligned */
+        return HF_OK;
+    }
+    if (!any_sep) return HF_OK;
+    ly->bqkv_owned = calloc((size_t)n, sizeof(float));
+    if (!ly->bqkv_owned) return hf_fail(err, HF_ERR_NOMEM, "out of memory for layer %lld biases", (long long)il);
+    for (int i = 0, off = 0; i < 3; off += (int)len[i], i++)
+        if (sep[i].data) memcpy(ly->bqkv_owned + off, sep[i].data, (size_t)len[i] * sizeof(float));
+    ly->bqkv = ly->bqkv_owned;
+    return HF_OK;
+}
+
+static hf_status take_qkv(loader *L, rt_layer *ly, int64_t il, hf_err *err) {
+    const rt_hparams *hp = &L->m->hp;
+    const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp);
+    hf_status st = take_layer_tensor(L, &ly->wqkv, il, "attn_qkv.weight", ROLE_MATRIX, hp->n_embd, nq + 2 * nkv, 0, err);
+    if (st != HF_OK) return st;
+    ly->qkv_fused = ly->wqkv.data != NULL;
+    if (!ly->qkv_fused) {
+        st = take_layer_tensor(L, &ly->wq, il, "attn_q.weight", ROLE_MATRIX, hp->n_embd, nq, 1, err);
+        if (st == HF_OK) st = take_layer_tensor(L, &ly->wk, il, "attn_k.weight", ROLE_MATRIX, hp->n_embd, nkv, 1, err);
+        if (st == HF_OK) st = take_layer_tensor(L, &ly->wv, il, "attn_v.weight", ROLE_MATRIX, hp->n_embd, nkv, 1, err);
+        if (st != HF_OK) return st;
+    }
+    return take_qkv_bias(L, ly, il, err);
+}
+
+static hf_status take_layer(loader *L, int64_t il, hf_err *err) {
+    const rt_hparams *hp = &L->m->hp;
+    rt_layer *ly = &L->m->layers[il];
+    hf_status st = take_layer_tensor(L, &ly->attn_norm, il, "attn_norm.weight", ROLE_VECTOR, hp->n_embd, 1, 1, err);
+    if (st == HF_OK) st = take_qkv(L, ly, il, err);
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->wo, il, "attn_output.weight", ROLE_MATRIX, rt_n_q(hp), hp->n_embd, 1, err);
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->ffn_norm, il, "ffn_norm.weight", ROLE_VECTOR, hp->n_embd, 1, 1, err);
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->w_gate, il, "ffn_gate.weight", ROLE_MATRIX, hp->n_embd, hp->n_ff, 1, err);
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->w_up, il, "ffn_up.weight", ROLE_MATRIX, hp->n_embd, hp->n_ff, 1, err);
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->w_down, il, "ffn_down.weight", ROLE_MATRIX, hp->n_ff, hp->n_embd, 1, err);
+    return st;
+}
+
+/* n_vocab comes from the key when present, else from token_embd's rows. */
+static hf_status take_embeddings(loader *L, hf_err *err) {
+    rt_model *m = L->m;
+    rt_hparams *hp = &m->hp;
+    const gguf_tensor *te = gguf_find_tensor(m->file, "token_embd.weight");
+    if (!te) return hf_fail(err, HF_ERR_FORMAT, "%s: missing tensor 'token_embd.weight'", fpath(L));
+    if (hp->n_vocab < 0) {
+        if (te->n_dims != 2 || te->ne[1] <= 0 || te->ne[1] >= MAX_DIM)
+            return hf_fail(err, HF_ERR_FORMAT, "%s: tensor 'token_embd.weight' must be 2-D {n_embd, n_vocab}", fpath(L));
+        hp->n_vocab = te->ne[1];
+    }
+    hf_status st = take_tensor(L, &m->tok_embd, "token_embd.weight", ROLE_MATRIX, hp->n_embd, hp->n_vocab, 1, err);
+    if (st == HF_OK) st = take_tensor(L, &m->output_norm, "output_norm.weight", ROLE_VECTOR, hp->n_embd, 1, 1, err);
+    if (st == HF_OK) st = take_tensor(L, &m->output, "output.weight", ROLE_MATRIX, hp->n_embd, hp->n_vocab, 0, err);
+    if (st != HF_OK) return st;
+    if (!m->output.data) {
+        m->output = m->tok_embd;
+        m->output_tied = 1;
+    }
+    return HF_OK;
+}
+
+static hf_status check_all_used(loader *L, hf_err *err) {
+    const int64_t n = gguf_n_tensors(L->m->file);
+    if (L->n_used == n) return HF_OK;
+    for (int64_t i = 0; i < n; i++) {
+        const gguf_tensor *t = gguf_tensor_at(L->m->file, i);
+        int found = 0;
+        for (int64_t j = 0; j < L->n_used && !found; j++) found = L->used[j] == t;
+        if (!found)
+            return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: unexpected tensor '%s' (not used by the %s forward pass)",
+                           fpath(L), t->name, L->m->arch);
+    }
+    return hf_fail(err, HF_ERR_FORMAT, "%s: tensor accounting mismatch", fpath(L));
+}
+
+hf_status rt_model_from_gguf(rt_model **out, gguf_file *f, hf_err *err) {
+    *out = NULL;
+    rt_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        gguf_close(f);
+        return hf_fail(err, HF_ERR_NOMEM, "out of memory loading a model");
+    }
+    m->file = f;
+    loader L = {m, NULL, 0};
+    hf_status st = read_hparams(&L, err);
+    if (st == HF_OK) {
+        m->layers = calloc((size_t)m->hp.n_layer, sizeof *m->layers);
+        L.used = calloc((size_t)gguf_n_tensors(f) + 1, sizeof *L.used);
+        if (!m->layers || !L.used) st = hf_fail(err, HF_ERR_NOMEM, "out of memory loading %s", gguf_path(f));
+    }
+    if (st == HF_OK) st = take_embeddings(&L, err);
+    for (int64_t il = 0; st == HF_OK && il < m->hp.n_layer; il++) st = take_layer(&L, il, err);
+    if (st == HF_OK) st = check_all_used(&L, err);
+    free(L.used);
+    if (st != HF_OK) {
+        rt_model_free(m);
+        return st;
+    }
+    *out = m;
+    return HF_OK;
+}
+
+hf_status rt_model_load(rt_model **out, const char *path, hf_err *err) {
+    *out = NULL;
+    gguf_file *f;
+    hf_status st = gguf_open(&f, path, err);
+    if (st != HF_OK) return st;
+    return rt_model_from_gguf(out, f, err);
+}
+
+void rt_model_free(rt_model *m) {
+    if (!m) return;
+    if (m->layers)
+        for (int64_t il = 0; il < m->hp.n_layer; il++) free(m->layers[il].bqkv_owned);
+    free(m->layers);
+    gguf_close(m->file);
+    free(m);
+}

@@ -1,0 +1,101 @@
+/* rt_model: a GGUF file loaded for inference.
+ *
+ * rt_model_load opens the file read-only with mmap (gguf_open), reads the
+ * hyper-parameters from the "{arch}.*" keys and resolves every tensor the
+ * architecture needs, checking its type and shape against the
+ * hyper-parameters. Weights point into the mapping: nothing is copied, except
+ * the concatenated Q||K||V bias in one of the fused layouts (below).
+ *
+ * ==== QKV layouts (all three load) ====
+ *   separate:        blk.N.attn_q/k/v.weight (+ optional attn_q/k/v.bias)
+ *   fused:           blk.N.attn_qkv.weight {n_embd, n_q+2*n_kv} (+ optional attn_qkv.bias)
+ *   fused, separate biases: attn_qkv.weight + attn_q/k/v.bias; the three biases
+ *                    are concatenated once here, so the forward pass adds one
+ *                    Q||K||V bias after the fused matmul either way.
+ * A layer with separate weights exposes them as three row ranges of one
+ * logical [n_q+2*n_kv] output (see rt_layer.qkv), so the forward pass writes
+ * Q, K and V into the same buffer whichever layout the file has.
+ *
+ * ==== Errors ====
+ * Unsupported architecture, missing or unknown tensor, wrong shape or type,
+ * bad hyper-parameter: HF_ERR_UNSUPPORTED / HF_ERR_FORMAT with a message
+ * naming the file, the tensor or key, and the expected and actual values.
+ * Structural damage (truncated data section, bad offsets) is caught by
+ * gguf_open. Every tensor in the file must be used (as llama.cpp requires). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "gguf/gguf.h"
+
+typedef enum rt_rope_mode {
+    RT_ROPE_NORMAL = 0, /* llama: rotate adjacent pairs (x[2i], x[2i+1]) */
+    RT_ROPE_NEOX = 2,   /* gpt-neox/qwen2: rotate (x[i], x[i + n_rot/2]) */
+} rt_rope_mode;
+
+/* A view of one tensor in the mapping. 1-D tensors have ne1 == 1. */
+typedef struct rt_tensor {
+    const char *name;  /* the GGUF tensor name (owned by the gguf_file) */
+    const void *data;  /* NULL when absent (optional tensors) */
+    uint32_t type;     /* ggml type id */
+    int64_t ne0, ne1;  /* ne0 = row length (contiguous), ne1 = number of rows */
+    size_t row_bytes;  /* bytes of one row of ne0 elements */
+} rt_tensor;
+
+typedef struct rt_hparams {
+    int64_t n_vocab;
+    int64_t n_embd;
+    int64_t n_layer;
+    int64_t n_head;
+    int64_t n_head_kv;
+    int64_t head_dim;    /* key_length == value_length (checked) */
+    int64_t n_ff;
+    int64_t n_ctx_train;
+    int64_t n_rot;       /* rotated dims per head (<= head_dim, even) */
+    float rope_base;
+    float rope_freq_scale; /* 1 / linear scaling factor; 1 if none */
+    float norm_eps;
+    rt_rope_mode rope_mode;
+} rt_hparams;
+
+typedef struct rt_layer {
+    rt_tensor attn_norm;  /* [n_embd] F32 */
+    /* Q||K||V projection: either one fused weight (qkv_fused) or three
+     * separate ones (q, k, v); outputs n_q, n_kv, n_kv rows respectively. */
+    int qkv_fused;
+    rt_tensor wqkv;       /* fused: {n_embd, n_q + 2*n_kv} */
+    rt_tensor wq, wk, wv; /* separate: {n_embd, n_q}, {n_embd, n_kv}, {n_embd, n_kv} */
+    const float *bqkv;    /* [n_q + 2*n_kv] F32 bias in Q||K||V order, or NULL */
+    float *bqkv_owned;    /* set when bqkv was concatenated at load (freed with the model) */
+    rt_tensor wo;         /* {n_q, n_embd} */
+    rt_tensor ffn_norm;   /* [n_embd] F32 */
+    rt_tensor w_gate;     /* {n_embd, n_ff} */
+    rt_tensor w_up;       /* {n_embd, n_ff} */
+    rt_tensor w_down;     /* {n_ff, n_embd} */
+} rt_layer;
+
+typedef struct rt_model {
+    gguf_file *file;
+    const char *arch;     /* "llama", ... (static string from the arch table) */
+    rt_hparams hp;
+    rt_tensor tok_embd;   /* {n_embd, n_vocab}, any supported type */
+    rt_tensor output_norm;/* [n_embd] F32 */
+    rt_tensor output;     /* {n_embd, n_vocab}; == tok_embd when tied */
+    int output_tied;
+    rt_layer *layers;     /* [n_layer] */
+} rt_model;
+
+/* Loads path; on success *out owns the mapping. */
+hf_status rt_model_load(rt_model **out, const char *path, hf_err *err);
+/* Same from an already opened file; takes ownership of f (closed on failure too). */
+hf_status rt_model_from_gguf(rt_model **out, gguf_file *f, hf_err *err);
+void rt_model_free(rt_model *m); /* NULL is a no-op */
+
+/* Rows of the Q||K||V output: n_q = n_head*head_dim, n_kv = n_head_kv*head_dim. */
+static inline int64_t rt_n_q(const rt_hparams *hp) { return hp->n_head * hp->head_dim; }
+static inline int64_t rt_n_kv(const rt_hparams *hp) { return hp->n_head_kv * hp->head_dim; }
+
+/* Can the runtime multiply with weights of this type? (F32, F16, BF16, Q8_0) */
+int rt_weight_type_supported(uint32_t type);
