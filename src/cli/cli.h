@@ -14,3 +14,6 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- subcommands (one file each: cmd_<name>.c) ---- */
 int cmd_info(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_fuse_qkv(int argc, char **argv);
+int cmd_unfuse_qkv(int argc, char **argv);

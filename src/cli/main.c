@@ -9,6 +9,9 @@
 
 static const cli_command COMMANDS[] = {
     {"info", "print a GGUF file's header, KV pairs and tensors (--json: all of it)", cmd_info},
+    {"diff", "compare two GGUF files (exit 0 identical, 1 different)", cmd_diff},
+    {"fuse-qkv", "fuse each layer's attn_q/k/v into attn_qkv inside a GGUF", cmd_fuse_qkv},
+    {"unfuse-qkv", "split each layer's attn_qkv into attn_q/k/v inside a GGUF", cmd_unfuse_qkv},
     {NULL, NULL, NULL},
 };
 
