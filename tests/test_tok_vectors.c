@@ -1,0 +1,147 @@
+/* llama.cpp's tokenizer test vectors (models/ggml-vocab-*.gguf.{inp,out}, copied to
+ * ../shared/models/gguf-vocab): every input string, encoded with add_special=false and
+ * parse_special=false as test-tokenizer-0 does, must give exactly the ids of its .out line.
+ * Inputs are separated by "\n__ggml_vocab_test__\n" (the newline before the marker belongs
+ * to the separator). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gguf/gguf.h"
+#include "testutil.h"
+#include "tokenizer/tok.h"
+
+typedef struct vectors {
+    char **inp;
+    size_t *inp_len;
+    char **out; /* lines of space-separated ids */
+    size_t n;
+    char *raw_buf, *out_buf;
+} vectors;
+
+static void free_vectors(vectors *vec) {
+    free(vec->inp);
+    free(vec->inp_len);
+    free(vec->out);
+    free(vec->raw_buf);
+    free(vec->out_buf);
+}
+
+static void load_vectors(const char *name, vectors *vec) {
+    char rel[256];
+    size_t raw_len, out_len;
+    snprintf(rel, sizeof rel, "models/gguf-vocab/ggml-vocab-%s.gguf.inp", name);
+    char *raw = (char *)tu_read(tu_shared(rel), &raw_len);
+    snprintf(rel, sizeof rel, "models/gguf-vocab/ggml-vocab-%s.gguf.out", name);
+    char *out = (char *)tu_read(tu_shared(rel), &out_len);
+    assert_non_null(raw);
+    assert_non_null(out);
+    memset(vec, 0, sizeof *vec);
+    static const char sep[] = "\n__ggml_vocab_test__\n";
+    const size_t sep_len = sizeof sep - 1;
+    vec->inp = calloc(raw_len + 1, sizeof(char *));
+    vec->inp_len = calloc(raw_len + 1, sizeof(size_t));
+    size_t n_inp = 0;
+    for (size_t pos = 0; pos < raw_len;) {
+        char *next = memmem(raw + pos, raw_len - pos, sep, sep_len);
+        size_t end = next ? (size_t)(next - raw) : raw_len;
+        vec->inp[n_inp] = raw + pos;
+        vec->inp_len[n_inp++] = end - pos;
+        if (!next) break;
+        pos = end + sep_len;
+    }
+    vec->out = calloc(out_len + 1, sizeof(char *));
+    size_t n_out = 0;
+    for (char *line = out; line < out + out_len;) {
+        char *nl = memchr(line, '\n', (size_t)(out + out_len - line));
+        if (nl) *nl = 0;
+        vec->out[n_out++] = line;
+        if (!nl) break;
+        line = nl + 1;
+    }
+    assert_int_equal(n_inp, n_out);
+    vec->n = n_inp;
+    vec->raw_buf = raw;
+    vec->out_buf = out;
+}
+
+static size_t parse_ids(const char *line, int32_t *ids, size_t cap) {
+    size_t n = 0;
+    for (const char *p = line; *p;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p) break;
+        if (n < cap) ids[n] = (int32_t)v;
+        n++;
+        p = end;
+    }
+    return n;
+}
+
+static tok_vocab *load_vocab(const char *name, gguf_file **gf) {
+    char rel[256];
+    snprintf(rel, sizeof rel, "models/gguf-vocab/ggml-vocab-%s.gguf", name);
+    hf_err err = {0};
+    assert_int_equal(gguf_open(gf, tu_shared(rel), &err), HF_OK);
+    tok_vocab *v = NULL;
+    hf_status st = tok_load(&v, *gf, &err);
+    if (st != HF_OK) fprintf(stderr, "%s: %s\n", name, err.msg);
+    assert_int_equal(st, HF_OK);
+    return v;
+}
+
+/* Returns the number of mismatching strings, printing each with its index. */
+static int check_vocab(const char *name) {
+    gguf_file *gf;
+    tok_vocab *v = load_vocab(name, &gf);
+    vectors vec;
+    load_vectors(name, &vec);
+    int bad = 0;
+    for (size_t i = 0; i < vec.n; i++) {
+        int32_t want[4096];
+        size_t n_want = parse_ids(vec.out[i], want, 4096);
+        int32_t *got;
+        size_t n_got;
+        hf_err err = {0};
+        assert_int_equal(tok_encode(v, vec.inp[i], vec.inp_len[i], 0, 0, &got, &n_got, &err), HF_OK);
+        if (n_got != n_want || memcmp(got, want, n_got * sizeof(int32_t)) != 0) {
+            bad++;
+            fprintf(stderr, "%s: string %zu \"%.*s\" mismatch\n  want:", name, i, (int)vec.inp_len[i], vec.inp[i]);
+            for (size_t k = 0; k < n_want; k++) fprintf(stderr, " %d", want[k]);
+            fprintf(stderr, "\n  got: ");
+            for (size_t k = 0; k < n_got; k++) fprintf(stderr, " %d", got[k]);
+            fprintf(stderr, "\n");
+        }
+        free(got);
+    }
+    fprintf(stderr, "%s: %zu strings, %d mismatches\n", name, vec.n, bad);
+    free_vectors(&vec);
+    tok_free(v);
+    gguf_close(gf);
+    return bad;
+}
+
+#define VOCAB_TEST(fn, name)                                                                      \
+    static void fn(void **state) {                                                                \
+        (void)state;                                                                              \
+        assert_int_equal(check_vocab(name), 0);                                                   \
+    }
+
+VOCAB_TEST(llama_spm_vectors_match_llama_cpp, "llama-spm")
+VOCAB_TEST(phi3_spm_vectors_match_llama_cpp, "phi-3")
+VOCAB_TEST(llama_bpe_vectors_match_llama_cpp, "llama-bpe")
+VOCAB_TEST(qwen2_vectors_match_llama_cpp, "qwen2")
+VOCAB_TEST(qwen35_vectors_match_llama_cpp, "qwen35")
+VOCAB_TEST(gpt2_vectors_match_llama_cpp, "gpt-2")
+VOCAB_TEST(starcoder_vectors_match_llama_cpp, "starcoder")
+VOCAB_TEST(falcon_vectors_match_llama_cpp, "falcon")
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(llama_spm_vectors_match_llama_cpp), cmocka_unit_test(phi3_spm_vectors_match_llama_cpp),
+        cmocka_unit_test(llama_bpe_vectors_match_llama_cpp), cmocka_unit_test(qwen2_vectors_match_llama_cpp),
+        cmocka_unit_test(qwen35_vectors_match_llama_cpp),    cmocka_unit_test(gpt2_vectors_match_llama_cpp),
+        cmocka_unit_test(starcoder_vectors_match_llama_cpp), cmocka_unit_test(falcon_vectors_match_llama_cpp),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
