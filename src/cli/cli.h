@@ -13,6 +13,7 @@ typedef struct cli_command {
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- subcommands (one file each: cmd_<name>.c) ---- */
+int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_fuse_qkv(int argc, char **argv);

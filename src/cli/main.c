@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 
 static const cli_command COMMANDS[] = {
+    {"convert", "convert a Hugging Face checkpoint directory to GGUF", cmd_convert},
     {"info", "print a GGUF file's header, KV pairs and tensors (--json: all of it)", cmd_info},
     {"diff", "compare two GGUF files (exit 0 identical, 1 different)", cmd_diff},
     {"fuse-qkv", "fuse each layer's attn_q/k/v into attn_qkv inside a GGUF", cmd_fuse_qkv},

@@ -1,0 +1,87 @@
+/* conv_internal: interfaces between the files of the convert module (not for
+ * other modules). */
+#pragma once
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/status.h"
+#include "convert/arch.h"
+#include "convert/conv.h"
+#include "gguf/gguf.h"
+#include "safetensors/st.h"
+
+/* ---- conv_hparams.c ---- */
+
+/* Resolves the hparams the plan needs (shapes, permute) from config.json. */
+hf_status conv_hparams_resolve(const cJSON *cfg, const char *cfg_path, arch_hparams *hp, hf_err *err);
+/* Writes the {arch}.* keys and general.file_type in llama.cpp's order
+ * (TextModel.set_gguf_parameters, then the arch's extra_kv hook). */
+hf_status conv_hparams_write(gguf_writer *w, const arch_def *a, const cJSON *cfg, const char *cfg_path,
+                             const arch_hparams *hp, uint32_t file_type, hf_err *err);
+
+/* ---- conv_meta.c ---- */
+
+typedef struct conv_meta {
+    char *name, *organization, *basename, *finetune, *version, *size_label;
+    cJSON *gen_config; /* generation_config.json (sampling keys), NULL if absent or unreadable */
+} conv_meta;
+
+/* Fills meta the way gguf-py's Metadata.load does without a model card or
+ * override file: _name_or_path from config.json, then the directory name. */
+hf_status conv_meta_load(conv_meta *m, const char *model_dir, const cJSON *cfg, int64_t total_params,
+                         hf_err *err);
+void conv_meta_free(conv_meta *m);
+/* general.type, the sampling keys, general.name ... general.size_label. */
+hf_status conv_meta_write(gguf_writer *w, const conv_meta *m, hf_err *err);
+/* llama.cpp's size label, e.g. 260032 -> "260K". buf >= 32 bytes. */
+void conv_size_label(int64_t n_params, char *buf, size_t cap);
+/* Resolves the output path: default name "<Name>-<size>-<TYPE>.gguf" (vocab: "<Name>-vocab.gguf")
+ * inside model_dir or inside outfile when it is a directory; "{ftype}" templates filled. */
+hf_status conv_output_path(const conv_meta *m, const char *model_dir, const char *outfile, const char *type_name,
+                           int vocab_only, char *out, size_t cap, hf_err *err);
+
+/* ---- conv_plan.c ---- */
+
+typedef struct conv_part {
+    const st_tensor *src;
+    int64_t permute_heads; /* 0: rows copied in order; else the Q/K RoPE un-permute with this many heads */
+} conv_part;
+
+typedef struct conv_item {
+    char *name;            /* GGUF name */
+    conv_part part[3];     /* 1, or 3 when fused (Q, K, V) */
+    int n_parts;
+    int64_t rows;          /* rows of all parts together (1-D: elements, one per row) */
+    int64_t row_len;       /* elements per row */
+    uint32_t n_dims;
+    int64_t ne[4];         /* GGUF order */
+    uint32_t type;         /* ggml type */
+} conv_item;
+
+typedef struct conv_plan {
+    conv_item *items;
+    int64_t n, cap;
+    uint32_t file_type;
+    uint32_t weight_type;   /* the type of "quantizable" tensors under this file type */
+    int64_t n_params;
+    int64_t n_fused_layers;
+} conv_plan;
+
+/* Resolves --outtype auto from the checkpoint. */
+conv_outtype conv_resolve_auto(const st_model *m);
+uint32_t conv_file_type(conv_outtype t);
+const char *conv_file_type_name(conv_outtype t); /* "F32", "F16", "BF16", "Q8_0" */
+
+hf_status conv_plan_build(conv_plan *p, const st_model *m, const arch_def *a, const arch_hparams *hp,
+                          conv_outtype t, int fuse_qkv, conv_qkv_bias qkv_bias, hf_err *err);
+void conv_plan_free(conv_plan *p);
+
+/* ---- conv_data.c ---- */
+
+/* Row size in bytes of an item in the output. */
+uint64_t conv_item_bytes(const conv_item *it);
+/* Streams every item's data to the writer (after gguf_w_begin). */
+hf_status conv_data_write(gguf_writer *w, const conv_plan *p, int n_threads, conv_progress_fn progress, void *pctx,
+                          uint64_t *bytes_written, hf_err *err);
