@@ -1,0 +1,289 @@
+/* The runtime's determinism contract, checked bit for bit (memcmp) on random
+ * Llama-shaped models written by tests/rt_fixture.h:
+ *  - logits are identical across 1, 2 and 3 threads and across micro-batch sizes;
+ *  - identical across the three QKV layouts (separate, fused, fused weight +
+ *    separate biases), with and without biases;
+ *  - for every weight type (F32, F16, BF16, Q8_0), and for both KV cache types;
+ * plus agreement with a naive double-precision forward pass (independent code
+ * in this file) so that "deterministic" also means "right". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "rt_fixture.h"
+#include "runtime/rt_forward.h"
+#include "runtime/rt_model.h"
+
+#define N_PROMPT 12
+#define N_GEN 4
+#define N_ROWS (N_PROMPT + N_GEN)
+
+static const uint32_t WTYPES[4] = {HF_TYPE_F32, HF_TYPE_F16, HF_TYPE_BF16, HF_TYPE_Q8_0};
+static const int32_t PROMPT[N_PROMPT + N_GEN] = {1, 5, 33, 17, 60, 4, 79, 2, 40, 41, 3, 12, 7, 70, 21, 9};
+
+
+/* Logits of N_PROMPT prompt positions (one rt_decode call, micro-batches of
+ * ubatch) followed by N_GEN single-token steps: N_ROWS x n_vocab floats. */
+static float *eval_logits(const char *path, int threads, int64_t ubatch, uint32_t kv_type) {
+    hf_err err = {0};
+    rt_model *m;
+    if (rt_model_load(&m, path, &err) != HF_OK) fail_msg("load %s: %s", path, err.msg);
+    rt_ctx_params p = rt_ctx_default_params();
+    p.n_threads = threads;
+    p.n_ubatch = ubatch;
+    p.kv_type = kv_type;
+    rt_ctx *c;
+    if (rt_ctx_new(&c, m, &p, &err) != HF_OK) fail_msg("ctx: %s", err.msg);
+    const int64_t V = m->hp.n_vocab;
+    float *out = malloc((size_t)(N_ROWS * V) * sizeof(float));
+    assert_int_equal(rt_decode(c, PROMPT, N_PROMPT, out, 1, &err), HF_OK);
+    for (int i = 0; i < N_GEN; i++)
+        assert_int_equal(rt_decode(c, &PROMPT[N_PROMPT + i], 1, out + (N_PROMPT + i) * V, 0, &err), HF_OK);
+    rt_ctx_free(c);
+    rt_model_free(m);
+    return out;
+}
+
+static size_t logits_bytes(const fx_spec *s) { return (size_t)(N_ROWS * s->n_vocab) * sizeof(float); }
+
+static void assert_same_bits(const float *a, const float *b, size_t bytes, const char *what) {
+    if (memcmp(a, b, bytes) != 0) {
+        size_t i = 0;
+        while (i < bytes / 4 && memcmp(&a[i], &b[i], 4) == 0) i++;
+        fail_msg("%s: logits differ at element %zu (%.9g vs %.9g)", what, i, (double)a[i], (double)b[i]);
+    }
+}
+
+/* For one weight type: 3 layouts x {1,2,3 threads} x {ubatch 512, 5, 1}. */
+static void check_type_all_layouts(uint32_t wtype, int biases, uint32_t kv_type) {
+    static const fx_layout layouts[3] = {FX_SEPARATE, FX_FUSED, FX_FUSED_SEP_BIAS};
+    static const int64_t ubatches[3] = {512, 5, 1};
+    float *ref = NULL;
+    fx_spec s0 = fx_default(wtype, FX_SEPARATE, biases);
+    for (int li = 0; li < (biases ? 3 : 2); li++) {
+        fx_spec s = fx_default(wtype, layouts[li], biases);
+        char name[64];
+        snprintf(name, sizeof name, "m_%u_%d_%d.gguf", wtype, (int)layouts[li], biases);
+        const char *path = fx_write_tmp(&s, name);
+        for (int threads = 1; threads <= 3; threads++)
+            for (int ui = 0; ui < 3; ui++) {
+                if (ui > 0 && threads != 2) continue; /* ubatch sweep once is enough */
+                float *l = eval_logits(path, threads, ubatches[ui], kv_type);
+                if (!ref) ref = l;
+                else {
+                    char what[160];
+                    snprintf(what, sizeof what, "type %s biases %d layout %d threads %d ubatch %lld kv %s",
+                             hf_type_info(wtype)->name, biases, (int)layouts[li], threads, (long long)ubatches[ui],
+                             hf_type_info(kv_type)->name);
+                    assert_same_bits(ref, l, logits_bytes(&s0), what);
+                    free(l);
+                }
+            }
+    }
+    free(ref);
+}
+
+static void logits_identical_across_threads_ubatch_and_layouts_for_every_weight_type(void **state) {
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        check_type_all_layouts(WTYPES[i], 1, HF_TYPE_F32);
+        check_type_all_layouts(WTYPES[i], 0, HF_TYPE_F32);
+    }
+}
+
+static void f16_kv_cache_is_deterministic_too(void **state) {
+    (void)state;
+    for (int i = 0; i < 4; i++) check_type_all_layouts(WTYPES[i], 1, HF_TYPE_F16);
+}
+
+static void untied_output_with_the_same_values_gives_the_same_logits(void **state) {
+    (void)state;
+    fx_spec tied = fx_default(HF_TYPE_Q8_0, FX_FUSED, 1), untied = tied;
+    untied.untied = 1;
+    float *a = eval_logits(fx_write_tmp(&tied, "tied.gguf"), 2, 512, HF_TYPE_F32);
+    float *b = eval_logits(fx_write_tmp(&untied, "untied.gguf"), 2, 512, HF_TYPE_F32);
+    assert_same_bits(a, b, logits_bytes(&tied), "tied vs untied");
+    free(a);
+    free(b);
+}
+
+/* ==== Naive double-precision reference (independent of rt_forward.c) ==== */
+
+static double *dequant_rows(const rt_tensor *t) {
+    double *d = malloc((size_t)(t->ne0 * t->ne1) * sizeof(double));
+    float *row = malloc((size_t)t->ne0 * sizeof(float));
+    for (int64_t r = 0; r < t->ne1; r++) {
+        q_to_f32(t->type, (const uint8_t *)t->data + (size_t)r * t->row_bytes, row, t->ne0);
+        for (int64_t i = 0; i < t->ne0; i++) d[r * t->ne0 + i] = row[i];
+    }
+    free(row);
+    return d;
+}
+
+/* y[n] = sum_k W[n][k] x[k] for rows [r0, r0+n) of W. */
+static void naive_matvec(double *y, const double *w, int64_t r0, int64_t n, int64_t k, const double *x) {
+    for (int64_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int64_t j = 0; j < k; j++) s += w[(r0 + i) * k + j] * x[j];
+        y[i] = s;
+    }
+}
+
+static void naive_rmsnorm(double *y, const double *x, const float *w, int64_t n, double eps) {
+    double ss = 0;
+    for (int64_t i = 0; i < n; i++) ss += x[i] * x[i];
+    const double sc = 1.0 / sqrt(ss / (double)n + eps);
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * sc * w[i];
+}
+
+/* Rotation of pair (a, b) of each head by pos * base^(-2i/n_rot). */
+static void naive_rope(double *v, int64_t n_heads, int64_t hd, int64_t n_rot, int64_t pos, double base, int neox) {
+    for (int64_t h = 0; h < n_heads; h++)
+        for (int64_t i = 0; i < n_rot / 2; i++) {
+            const double th = (double)pos * pow(base, -2.0 * (double)i / (double)n_rot);
+            double *x = v + h * hd;
+            const int64_t a = neox ? i : 2 * i, b = neox ? i + n_rot / 2 : 2 * i + 1;
+            const double x0 = x[a], x1 = x[b];
+            x[a] = x0 * cos(th) - x1 * sin(th);
+            x[b] = x0 * sin(th) + x1 * cos(th);
+        }
+}
+
+static double *naive_logits(const rt_model *m, const int32_t *toks, int64_t n) {
+    const rt_hparams *hp = &m->hp;
+    const int64_t E = hp->n_embd, hd = hp->head_dim, nq = rt_n_q(hp), nkv = rt_n_kv(hp), F = hp->n_ff;
+    const int64_t V = hp->n_vocab, L = hp->n_layer;
+    double *K = calloc((size_t)(L * n * nkv), sizeof(double)), *Vc = calloc((size_t)(L * n * nkv), sizeof(double));
+    double *out = malloc((size_t)(n * V) * sizeof(double));
+    double *x = malloc((size_t)E * sizeof(double)), *xn = malloc((size_t)E * sizeof(double));
+    double *qkv = malloc((size_t)(nq + 2 * nkv) * sizeof(double)), *att = malloc((size_t)nq * sizeof(double));
+    double *tmp = malloc((size_t)E * sizeof(double)), *g = malloc((size_t)F * sizeof(double));
+    double *u = malloc((size_t)F * sizeof(double)), *sc = malloc((size_t)n * sizeof(double));
+    double *emb = dequant_rows(&m->tok_embd), *outw = dequant_rows(&m->output);
+    for (int64_t t = 0; t < n; t++) {
+        for (int64_t i = 0; i < E; i++) x[i] = emb[toks[t] * E + i];
+        for (int64_t il = 0; il < L; il++) {
+            const rt_layer *ly = &m->layers[il];
+            naive_rmsnorm(xn, x, ly->attn_norm.data, E, hp->norm_eps);
+            if (ly->qkv_fused) {
+                double *w = dequant_rows(&ly->wqkv);
+                naive_matvec(qkv, w, 0, nq + 2 * nkv, E, xn);
+                free(w);
+            } else {
+                const rt_tensor *ws[3] = {&ly->wq, &ly->wk, &ly->wv};
+                const int64_t off[3] = {0, nq, nq + nkv};
+                for (int i = 0; i < 3; i++) {
+                    double *w = dequant_rows(ws[i]);
+                    naive_matvec(qkv + off[i], w, 0, ws[i]->ne1, E, xn);
+                    free(w);
+                }
+            }
+            for (int64_t i = 0; ly->bqkv && i < nq + 2 * nkv; i++) qkv[i] += ly->bqkv[i];
+            const int neox = hp->rope_mode == RT_ROPE_NEOX;
+            naive_rope(qkv, hp->n_head, hd, hp->n_rot, t, hp->rope_base, neox);
+            naive_rope(qkv + nq, hp->n_head_kv, hd, hp->n_rot, t, hp->rope_base, neox);
+            memcpy(K + (il * n + t) * nkv, qkv + nq, (size_t)nkv * sizeof(double));
+            memcpy(Vc + (il * n + t) * nkv, qkv + nq + nkv, (size_t)nkv * sizeof(double));
+            for (int64_t h = 0; h < hp->n_head; h++) {
+                const int64_t kvh = h / (hp->n_head / hp->n_head_kv);
+                double mx = -INFINITY, sum = 0;
+                for (int64_t p = 0; p <= t; p++) {
+                    double d = 0;
+                    for (int64_t i = 0; i < hd; i++) d += qkv[h * hd + i] * K[(il * n + p) * nkv + kvh * hd + i];
+                    sc[p] = d / sqrt((double)hd);
+                    mx = fmax(mx, sc[p]);
+                }
+                for (int64_t p = 0; p <= t; p++) sum += (sc[p] = exp(sc[p] - mx));
+                for (int64_t i = 0; i < hd; i++) {
+                    double a = 0;
+                    for (int64_t p = 0; p <= t; p++) a += sc[p] / sum * Vc[(il * n + p) * nkv + kvh * hd + i];
+                    att[h * hd + i] = a;
+                }
+            }
+            double *wo = dequant_rows(&ly->wo), *wg = dequant_rows(&ly->w_gate);
+            double *wu = dequant_rows(&ly->w_up), *wd = dequant_rows(&ly->w_down);
+            naive_matvec(tmp, wo, 0, E, nq, att);
+            for (int64_t i = 0; i < E; i++) x[i] += tmp[i];
+            naive_rmsnorm(xn, x, ly->ffn_norm.data, E, hp->norm_eps);
+            naive_matvec(g, wg, 0, F, E, xn);
+            naive_matvec(u, wu, 0, F, E, xn);
+            for (int64_t i = 0; i < F; i++) g[i] = g[i] / (1.0 + exp(-g[i])) * u[i];
+            naive_matvec(tmp, wd, 0, E, F, g);
+            for (int64_t i = 0; i < E; i++) x[i] += tmp[i];
+            free(wo), free(wg), free(wu), free(wd);
+        }
+        naive_rmsnorm(xn, x, m->output_norm.data, E, hp->norm_eps);
+        naive_matvec(out + t * V, outw, 0, V, E, xn);
+    }
+    free(K), free(Vc), free(x), free(xn), free(qkv), free(att), free(tmp), free(g), free(u), free(sc), free(emb),
+        free(outw);
+    return out;
+}
+
+/* Max |ours - naive| over all rows, relative to the logits' scale. */
+static double max_rel_diff(const char *path, uint32_t kv_type) {
+    hf_err err = {0};
+    rt_model *m;
+    assert_int_equal(rt_model_load(&m, path, &err), HF_OK);
+    float *ours = eval_logits(path, 2, 512, kv_type);
+    double *ref = naive_logits(m, PROMPT, N_ROWS);
+    double maxdiff = 0, scale = 0;
+    for (int64_t i = 0; i < N_ROWS * m->hp.n_vocab; i++) {
+        maxdiff = fmax(maxdiff, fabs((double)ours[i] - ref[i]));
+        scale = fmax(scale, fabs(ref[i]));
+    }
+    rt_model_free(m);
+    free(ours);
+    free(ref);
+    return maxdiff / scale;
+}
+
+static void f32_forward_matches_a_naive_double_precision_forward(void **state) {
+    (void)state;
+    fx_spec s = fx_default(HF_TYPE_F32, FX_FUSED_SEP_BIAS, 1);
+    double d = max_rel_diff(fx_write_tmp(&s, "naive_llama.gguf"), HF_TYPE_F32);
+    printf("llama f32: max relative logit difference vs naive double forward %.3g\n", d);
+    assert_true(d < 1e-5);
+}
+
+static void neox_rope_arch_matches_the_naive_forward(void **state) {
+    (void)state;
+    fx_spec s = fx_default(HF_TYPE_F32, FX_FUSED, 1);
+    s.arch = "qwen2";
+    double d = max_rel_diff(fx_write_tmp(&s, "naive_qwen2.gguf"), HF_TYPE_F32);
+    printf("qwen2 (neox rope) f32: max relative difference %.3g\n", d);
+    assert_true(d < 1e-5);
+}
+
+/* The reduced-precision types round activations (F16/BF16) or quantize them
+ * (Q8_0) like ggml, so they differ from exact math, but boundedly. */
+static void reduced_precision_types_stay_close_to_the_naive_forward(void **state) {
+    (void)state;
+    static const double tol[4] = {1e-5, 1e-3, 1e-2, 1e-2};
+    for (int i = 0; i < 4; i++) {
+        fx_spec s = fx_default(WTYPES[i], FX_SEPARATE, 1);
+        char name[64];
+        snprintf(name, sizeof name, "naive_%u.gguf", WTYPES[i]);
+        double d = max_rel_diff(fx_write_tmp(&s, name), HF_TYPE_F32);
+        printf("%s: max relative difference %.3g (tolerance %.0e)\n", hf_type_info(WTYPES[i])->name, d, tol[i]);
+        assert_true(d < tol[i]);
+    }
+    fx_spec s = fx_default(HF_TYPE_F32, FX_SEPARATE, 1);
+    double d = max_rel_diff(fx_write_tmp(&s, "naive_kv16.gguf"), HF_TYPE_F16);
+    printf("f32 weights, f16 kv cache: max relative difference %.3g\n", d);
+    assert_true(d < 5e-3);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(logits_identical_across_threads_ubatch_and_layouts_for_every_weight_type),
+        cmocka_unit_test(f16_kv_cache_is_deterministic_too),
+        cmocka_unit_test(untied_output_with_the_same_values_gives_the_same_logits),
+        cmocka_unit_test(f32_forward_matches_a_naive_double_precision_forward),
+        cmocka_unit_test(neox_rope_arch_matches_the_naive_forward),
+        cmocka_unit_test(reduced_precision_types_stay_close_to_the_naive_forward),
+    };
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
