@@ -18,3 +18,4 @@ int cmd_info(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_fuse_qkv(int argc, char **argv);
 int cmd_unfuse_qkv(int argc, char **argv);
+int cmd_run(int argc, char **argv);

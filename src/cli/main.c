@@ -13,6 +13,7 @@ static const cli_command COMMANDS[] = {
     {"diff", "compare two GGUF files (exit 0 identical, 1 different)", cmd_diff},
     {"fuse-qkv", "fuse each layer's attn_q/k/v into attn_qkv inside a GGUF", cmd_fuse_qkv},
     {"unfuse-qkv", "split each layer's attn_qkv into attn_q/k/v inside a GGUF", cmd_unfuse_qkv},
+    {"run", "run a GGUF model on the CPU: prompt in, generated text out", cmd_run},
     {NULL, NULL, NULL},
 };
 
