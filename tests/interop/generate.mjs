@@ -1,6 +1,6 @@
 // Load and generate: llama.cpp loads each GGUF and greedily generates N_GENERATE tokens from PROMPT.
 //
-//   node generate.mjs [--expect EXPECTED.json] [--record OUT.json] FILE.gguf...
+//   node generate.mjs [--expect EXPECTED.json] [--record OUT.json [--note TEXT]] FILE.gguf...
 //
 // Checks, each a hard failure (exit 1):
 //  - every file loads and generates N_GENERATE tokens;
@@ -8,16 +8,18 @@
 //    are one model in different layouts (unfused / fused QKV / fused weight + separate biases);
 //  - with --expect: the prompt tokens and generated tokens equal those recorded from the f32 file
 //    that llama.cpp's own convert_hf_to_gguf.py writes (see record-expected.sh).
-// --record writes the first file's result (tokens, top-5) as an expected file.
+// --record writes the first file's result (tokens, top-5) as an expected file, with TEXT saying
+// where the file came from.
 import {readFileSync, writeFileSync} from "node:fs";
 import {basename} from "node:path";
 import {loadLlama, greedyGenerate, fail, PROMPT, N_GENERATE} from "./lib.mjs";
 
 function parseArgs(argv) {
-    const args = {expect: null, record: null, files: []};
+    const args = {expect: null, record: null, note: null, files: []};
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--expect") args.expect = argv[++i];
         else if (argv[i] === "--record") args.record = argv[++i];
+        else if (argv[i] === "--note") args.note = argv[++i];
         else args.files.push(argv[i]);
     }
     if (args.files.length === 0) throw new Error("usage: generate.mjs [--expect F] [--record F] FILE.gguf...");
@@ -70,7 +72,8 @@ async function main() {
     if (args.expect) compareToExpected(results, args.expect);
     if (args.record) {
         const {promptTokens, tokens, top5, text} = results[0];
-        writeFileSync(args.record, JSON.stringify({prompt: PROMPT, promptTokens, tokens, text, top5}, null, 1) + "\n");
+        const recorded = {source: args.note, prompt: PROMPT, promptTokens, tokens, text, top5};
+        writeFileSync(args.record, JSON.stringify(recorded, null, 1) + "\n");
     }
     if (!process.exitCode)
         console.log(`ok: ${results.length} file(s) loaded by llama.cpp, ${N_GENERATE} identical greedy tokens and top-5` +

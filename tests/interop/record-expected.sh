@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates tests/interop/expected/<model>.json: the greedy tokens (and top-5, for reference)
+# that llama.cpp v0.5.0 generates from the f32 file that llama.cpp's OWN converter writes for each
+# test checkpoint. The interop tests compare hf2gguf's f32 files against these, so CI needs no
+# Python or torch. Run it by hand after changing the prompt, the token count or the checkpoints:
+#
+#   bash tests/interop/record-expected.sh [WORKDIR] [SHARED_DIR]
+#
+# It installs Debian's python3-torch & co. (apt-get) if missing; see docs/interop.md.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+work=${1:-$repo/build/interop-record}
+shared=${2:-$repo/../shared}
+# shellcheck source=refconv.sh
+source "$here/refconv.sh"
+
+bash "$here/setup.sh" "$work" "$repo"
+refconv_install_deps
+refconv_prepare "$work" "$work/npm"
+mkdir -p "$work/ref"
+
+record() { # NAME MODEL_DIR
+    local name=$1 dir=$2 out=$work/ref/$1-f32.gguf
+    refconv_convert "$dir" "$out" --outtype f32
+    node "$work/npm/generate.mjs" --record "$here/expected/$name.json" \
+        --note "llama.cpp v0.5.0 convert_hf_to_gguf.py (bundle commit $REFCONV_COMMIT) --outtype f32 on $name; gguf sha256 $(sha256sum "$out" | cut -c1-64)" \
+        "$out"
+}
+
+record stories260K-hf "$shared/models/stories260K-hf"
+record stories260K-hf-untied "$shared/models/stories260K-hf-untied"
+echo "wrote $here/expected/*.json"
