@@ -156,8 +156,11 @@ typedef struct run_io {
     int write_failed;
 } run_io;
 
+/* Writes one token's text; without a vocabulary (a file with no tokenizer,
+ * run with --tokens) the id is written as "[id]". */
 static int write_piece(const tok_vocab *v, int32_t id) {
     char buf[256];
+    if (!v) return printf("[%d]", (int)id) < 0;
     size_t n = tok_piece_ex(v, id, 0, buf, sizeof buf);
     if (n > sizeof buf) {
         char *big = malloc(n);
@@ -176,7 +179,10 @@ static int on_token(void *user, int32_t id) {
     return io->write_failed;
 }
 
-static int is_stop(void *user, int32_t id) { return tok_is_eog(((run_io *)user)->vocab, id); }
+static int is_stop(void *user, int32_t id) {
+    const tok_vocab *v = ((run_io *)user)->vocab;
+    return v && tok_is_eog(v, id);
+}
 
 static int on_logits(void *user, const float *rows, int64_t n) {
     run_io *io = user;
@@ -201,13 +207,24 @@ static hf_status prompt_tokens(const run_opts *o, const tok_vocab *v, int32_t **
     return tok_encode(v, o->prompt, strlen(o->prompt), 1, 0, ids, n, err);
 }
 
-/* Echo of the prompt on stdout: the text itself, or the pieces of --tokens
- * (control tokens such as BOS render as nothing). */
+/* Echo of the prompt on stdout: the text itself, or for --tokens the
+ * detokenized ids (llama.cpp's rules: BOS/EOS dropped, the SentencePiece
+ * leading space removed), so both modes print the same text. */
 static int echo_prompt(const run_opts *o, const tok_vocab *v, const int32_t *ids, size_t n) {
     if (o->prompt) return fputs(o->prompt, stdout) == EOF;
-    for (size_t i = 0; i < n; i++)
-        if (write_piece(v, ids[i])) return 1;
-    return 0;
+    if (!v) {
+        for (size_t i = 0; i < n; i++)
+            if (write_piece(v, ids[i])) return 1;
+        return 0;
+    }
+    size_t skip = n > 0 && ids[0] == tok_bos(v); /* llama.cpp strips the space only from the first piece */
+    size_t need = tok_decode(v, ids + skip, n - skip, 1, 0, NULL, 0);
+    char *text = malloc(need + 1);
+    if (!text) return 1;
+    tok_decode(v, ids + skip, n - skip, 1, 0, text, need);
+    int bad = fwrite(text, 1, need, stdout) != need;
+    free(text);
+    return bad;
 }
 
 static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *c) {
@@ -222,6 +239,17 @@ static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *
             (long long)o->cp.n_ubatch, o->cp.kv_type == HF_TYPE_F16 ? "f16" : "f32", o->cp.n_threads);
 }
 
+/* The file's tokenizer; with --tokens a file without one still runs (ids
+ * are echoed as "[id]", nothing stops generation early). */
+static hf_status load_vocab(const run_opts *o, const rt_model *m, tok_vocab **v, hf_err *err) {
+    *v = NULL;
+    if (o->tokens && !gguf_find_kv(m->file, "tokenizer.ggml.model")) {
+        fprintf(stderr, "hf2gguf run: warning: %s has no tokenizer; printing token ids\n", o->model);
+        return HF_OK;
+    }
+    return tok_load(v, m->file, err);
+}
+
 static hf_status run_model(const run_opts *o, hf_err *err) {
     rt_model *m = NULL;
     tok_vocab *v = NULL;
@@ -231,13 +259,17 @@ static hf_status run_model(const run_opts *o, hf_err *err) {
     size_t n_ids = 0;
     run_io io = {0};
     hf_status st = rt_model_load(&m, o->model, err);
-    if (st == HF_OK) st = tok_load(&v, m->file, err);
-    if (st == HF_OK && tok_n_vocab(v) != m->hp.n_vocab)
+    if (st == HF_OK) st = load_vocab(o, m, &v, err);
+    if (st == HF_OK && v && tok_n_vocab(v) != m->hp.n_vocab)
         st = hf_fail(err, HF_ERR_FORMAT, "%s: tokenizer has %d tokens but the model's vocabulary is %lld", o->model,
                      (int)tok_n_vocab(v), (long long)m->hp.n_vocab);
     if (st == HF_OK) st = rt_ctx_new(&c, m, &o->cp, err);
     if (st == HF_OK) st = rt_sampler_new(&s, m->hp.n_vocab, &o->sp, err);
     if (st == HF_OK) st = prompt_tokens(o, v, &ids, &n_ids, err);
+    for (size_t i = 0; st == HF_OK && i < n_ids; i++)
+        if (ids[i] < 0 || ids[i] >= m->hp.n_vocab)
+            st = hf_fail(err, HF_ERR_ARG, "prompt token id %d is outside the vocabulary (0..%lld)", (int)ids[i],
+                         (long long)m->hp.n_vocab - 1);
     if (st == HF_OK && (int64_t)n_ids > rt_ctx_n_ctx(c))
         st = hf_fail(err, HF_ERR_RANGE, "the prompt has %zu tokens but the context holds %lld (use --ctx)", n_ids,
                      (long long)rt_ctx_n_ctx(c));
