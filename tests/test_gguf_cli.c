@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "base/dtype.h"
@@ -435,6 +436,53 @@ static void tools_print_help_and_reject_bad_usage(void **state) {
     free(dir);
 }
 
+/* Damaged files (mostly still valid GGUF with odd hparams, shapes or names) never crash the
+ * tools: every run ends with an exit status, not a signal. */
+static void tools_survive_corrupted_models(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir();
+    char in[4096], fused[4096], bad[4096], out[4096]; /* tu_path's buffers rotate: keep copies */
+    snprintf(in, sizeof in, "%s/in.gguf", dir);
+    snprintf(fused, sizeof fused, "%s/f.gguf", dir);
+    snprintf(bad, sizeof bad, "%s/bad.gguf", dir);
+    snprintf(out, sizeof out, "%s/out.gguf", dir);
+    model_opts o = {"qwen2", HF_TYPE_F32, HF_TYPE_F32, 1, 0};
+    build_model(in, &o);
+    assert_int_equal(tu_run_cli(NULL, "fuse-qkv '%s' '%s' 2>/dev/null", in, fused), 0);
+    size_t n;
+    uint8_t *orig = tu_read(fused, &n);
+    gguf_file *f = open_ok(fused);
+    size_t meta = (size_t)gguf_data_offset(f); /* corrupt only the header, KVs and infos */
+    gguf_close(f);
+    uint64_t rng = 12345;
+    int failures = 0;
+    for (int iter = 0; iter < 60; iter++) {
+        uint8_t *p = malloc(n);
+        memcpy(p, orig, n);
+        for (int k = 0; k < 2; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            p[(rng >> 33) % meta] = (uint8_t)(rng >> 20);
+        }
+        assert_int_equal(tu_write(bad, p, n), 0);
+        free(p);
+        int rc[4] = {
+            tu_run_cli(NULL, "unfuse-qkv '%s' '%s'", bad, out),
+            tu_run_cli(NULL, "fuse-qkv '%s' '%s'", bad, out),
+            tu_run_cli(NULL, "info --json '%s' >/dev/null", bad),
+            tu_run_cli(NULL, "diff '%s' '%s' >/dev/null", bad, fused),
+        };
+        for (int c = 0; c < 4; c++) {
+            if (rc[c] < 0 || rc[c] > 2) fail_msg("iteration %d, command %d ended with status %d", iter, c, rc[c]);
+            failures += c < 3 && rc[c] != 0;
+        }
+        unlink(out);
+    }
+    assert_true(failures > 0); /* the corruption did reach the error paths */
+    free(orig);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fuse_unfuse_round_trip_f32),
@@ -448,6 +496,7 @@ int main(void) {
         cmocka_unit_test(info_json_is_complete_and_exact),
         cmocka_unit_test(diff_reports_first_difference_and_exit_codes),
         cmocka_unit_test(tools_print_help_and_reject_bad_usage),
+        cmocka_unit_test(tools_survive_corrupted_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

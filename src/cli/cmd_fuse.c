@@ -92,11 +92,16 @@ static const char *const ROLE_NAMES[R_ROLES] = {"attn_q", "attn_k", "attn_v", "a
 enum { S_WEIGHT, S_BIAS, S_SUFFIXES };
 static const char *const SUFFIXES[S_SUFFIXES] = {"weight", "bias"};
 
-/* Splits "blk.N.rest" into N and rest; -1 if the name is not a block tensor. */
+/* Splits "blk.N.rest" into N and rest; -1 if the name is not a block tensor. Layer numbers
+ * are capped so that per-layer tables stay small whatever the file says. */
+#define MAX_LAYERS 100000
 static int parse_block(const char *name, const char **rest) {
-    int layer, used = 0;
-    if (sscanf(name, "blk.%d.%n", &layer, &used) != 1 || used == 0 || layer < 0) return -1;
-    *rest = name + used;
+    if (strncmp(name, "blk.", 4)) return -1;
+    const char *p = name + 4;
+    int layer = 0, digits = 0;
+    for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++) layer = layer * 10 + (*p - '0');
+    if (digits == 0 || *p != '.' || layer >= MAX_LAYERS) return -1;
+    *rest = p + 1;
     return layer;
 }
 
@@ -104,11 +109,7 @@ static int parse_block(const char *name, const char **rest) {
 static int64_t find_index(const gguf_file *f, int layer, int role, int suffix) {
     char name[96];
     snprintf(name, sizeof name, "blk.%d.%s.%s", layer, ROLE_NAMES[role], SUFFIXES[suffix]);
-    const gguf_tensor *t = gguf_find_tensor(f, name);
-    if (!t) return -1;
-    for (int64_t i = 0; i < gguf_n_tensors(f); i++)
-        if (gguf_tensor_at(f, i) == t) return i;
-    return -1;
+    return gguf_find_tensor_index(f, name);
 }
 
 static int max_layer(const gguf_file *f) {
@@ -278,7 +279,11 @@ int cmd_fuse_qkv(int argc, char **argv) {
     int n_layers = max_layer(f) + 1, skipped = 0, fused = 0;
     fuse_layer *layers = calloc(n_layers > 0 ? (size_t)n_layers : 1, sizeof *layers);
     plan p = {0};
-    rc = layers ? 0 : 1;
+    rc = 0;
+    if (!layers) {
+        cli_error("fuse-qkv: out of memory");
+        rc = 1;
+    }
     for (int l = 0; rc == 0 && l < n_layers; l++) {
         if (!plan_fuse_layer(f, l, fuse_bias, &layers[l], &skipped)) rc = 1;
         fused += layers[l].fuse[S_WEIGHT];
@@ -364,7 +369,7 @@ static int layer_hparam(const gguf_file *f, const char *arch, const char *name, 
     }
     double v = kv->type == GGUF_T_ARRAY ? ((uint64_t)layer < kv->n ? gguf_arr_num(kv, (uint64_t)layer) : -1)
                                         : gguf_kv_num(kv);
-    if (!(v >= 1 && v <= 1e12)) return 0;
+    if (!(v >= 1 && v <= 1e9)) return 0; /* keeps every product below 2^64 */
     *out = (uint64_t)v;
     return 1;
 }

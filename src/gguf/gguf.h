@@ -137,6 +137,7 @@ int gguf_kv_equal(const gguf_kv *a, const gguf_kv *b);
 int64_t gguf_n_tensors(const gguf_file *f);
 const gguf_tensor *gguf_tensor_at(const gguf_file *f, int64_t i);
 const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name); /* NULL if absent */
+int64_t gguf_find_tensor_index(const gguf_file *f, const char *name); /* -1 if absent */
 
 /* ==== Writing ==== */
 

@@ -496,6 +496,10 @@ const gguf_tensor *gguf_tensor_at(const gguf_file *f, int64_t i) {
     return i >= 0 && i < f->n_tensors ? &f->tensors[i] : NULL;
 }
 
+int64_t gguf_find_tensor_index(const gguf_file *f, const char *name) {
+    return gguf_index_find(&f->tensor_index, name);
+}
+
 const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name) {
     int64_t i = gguf_index_find(&f->tensor_index, name);
     return i < 0 ? NULL : &f->tensors[i];
