@@ -36,10 +36,6 @@ typedef struct cli_opts {
     tokx_opts tok;
 } cli_opts;
 
-/* TEMPORARY (until src/tokenizer/tokx_*.c defines it): weak, so the tree links meanwhile. */
-extern hf_status tokx_write_vocab(gguf_writer *w, const char *model_dir, const cJSON *config, const tokx_opts *opts,
-                                  hf_err *err) __attribute__((weak));
-
 static hf_status write_vocab(gguf_writer *w, const char *model_dir, const cJSON *config, void *ctx, hf_err *err) {
     return tokx_write_vocab(w, model_dir, config, (const tokx_opts *)ctx, err);
 }
@@ -151,8 +147,7 @@ int cmd_convert(int argc, char **argv) {
     if (rc) return rc;
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
-    o.conv.write_vocab = tokx_write_vocab ? write_vocab : NULL;
-    if (!tokx_write_vocab) fputs("hf2gguf: warning: tokenizer export not built in; no tokenizer.* keys\n", stderr);
+    o.conv.write_vocab = write_vocab;
     o.conv.vocab_ctx = &o.tok;
     if (isatty(STDERR_FILENO)) {
         o.conv.progress = progress_bar;

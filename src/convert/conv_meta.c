@@ -286,9 +286,16 @@ static hf_status apply_id(conv_meta *m, const char *model_id, int64_t total_para
     return HF_OK;
 }
 
+/* pathlib's Path(dir).name: the last component after dropping trailing "/" and "/."
+ * ("." alone has the empty name). */
 static const char *dir_basename(const char *dir, char *buf, size_t cap) {
     size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/') n--;
+    for (;;) {
+        if (n > 1 && dir[n - 1] == '/') n--;
+        else if (n > 1 && dir[n - 1] == '.' && dir[n - 2] == '/') n -= 2;
+        else break;
+    }
+    if (n == 1 && dir[0] == '.') n = 0;
     size_t s = n;
     while (s > 0 && dir[s - 1] != '/') s--;
     size_t len = n - s < cap - 1 ? n - s : cap - 1;
