@@ -45,6 +45,10 @@ for t in f32 f16 bf16 q8_0; do
             "$BIN" run "$f" --tokens $PROMPT_IDS -n 60 -t $th --dump-logits "$TMP/l.bin" >"$TMP/out.txt" 2>"$TMP/err.txt" ||
                 fail "run $t $layout -t $th: $(cat "$TMP/err.txt")"
             check_generation "$t-$layout" "$TMP/out.txt"
+            if [ $th -eq 1 ] && ! grep -q '^\[1\]' "$TMP/out.txt"; then # the file has a tokenizer: -p too
+                "$BIN" run "$f" -p "Once upon a time" -n 60 >"$TMP/outp.txt" 2>/dev/null || fail "run -p $t $layout"
+                [ "$(cat "$TMP/outp.txt")" = "$LLAMA_TEXT" ] || fail "$t $layout -p: $(cat "$TMP/outp.txt")"
+            fi
             size=$(stat -c %s "$TMP/l.bin")
             [ "$size" -eq $((64 * 512 * 4)) ] || fail "$t $layout: dump has $size bytes, expected $((64 * 512 * 4))"
             if [ -z "$ref" ]; then ref=$TMP/ref-$t.bin; cp "$TMP/l.bin" "$ref"; fi
