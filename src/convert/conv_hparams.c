@@ -34,8 +34,11 @@ static hf_status first_int(const cJSON *cfg, const char *const *keys, const char
     *found = 0;
     if (!v || cJSON_IsNull(v)) {
         if (!required) return HF_OK;
-        return hf_fail(err, HF_ERR_FORMAT, "%s: missing key '%s' (expected an integer; also tried the aliases)",
-                       src, keys[0]);
+        char list[256];
+        size_t o = 0;
+        for (const char *const *k = keys; *k && o < sizeof list; k++)
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s'%s'", o ? ", " : "", *k);
+        return hf_fail(err, HF_ERR_FORMAT, "%s: missing key %s (an integer; any of these names)", src, list);
     }
     if (!json_is_integer(v) || v->valuedouble < 0 || v->valuedouble > 4294967295.0)
         return hf_fail(err, HF_ERR_FORMAT, "%s: key '%s': expected a non-negative 32-bit integer, found %s", src,
