@@ -196,6 +196,29 @@ static void invalid_utf8_is_tokenized_not_rejected(void **state) {
     }
 }
 
+/* Code points Unicode 15.1 added to \p{L} / \p{N} (PCRE2 10.42 predates them): llama.cpp
+ * classes U+1123F as a letter (so "'s" stays a contraction) and U+11F50 as a digit (so
+ * llama3 groups three digits). */
+static void unicode_15_letters_and_digits_split_like_llama_cpp(void **state) {
+    (void)state;
+    static const struct {
+        const char *vocab, *text;
+        int32_t ids[8];
+        size_t n;
+    } cases[] = {
+        {"llama-bpe", "\xf0\x91\x88\xbf's", {172, 239, 230, 123, 596}, 5},
+        {"llama-bpe", "\xf0\x91\xbd\x90" "123", {172, 239, 121, 238, 717, 18}, 6},
+        {"qwen2", "\xf0\xab\x9c\xb9's", {99181, 250, 117, 594}, 4},
+        {"gpt-2", "\xf0\x91\x88\xbf's", {172, 239, 230, 123, 338}, 5},
+        {"starcoder", "\xf0\x91\x88\xbf's", {208, 263, 254, 161, 1200}, 5},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        loaded l = open_vocab(cases[i].vocab);
+        expect_ids(l.v, cases[i].text, 0, 0, cases[i].ids, cases[i].n);
+        close_vocab(l);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(llama3_parses_control_tokens_only_when_asked),
@@ -206,6 +229,7 @@ int main(void) {
         cmocka_unit_test(end_of_generation_includes_eos_and_turn_markers),
         cmocka_unit_test(pieces_decode_spaces_and_bytes),
         cmocka_unit_test(invalid_utf8_is_tokenized_not_rejected),
+        cmocka_unit_test(unicode_15_letters_and_digits_split_like_llama_cpp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,12 +3,13 @@
  * llama.cpp (unicode_regex_split) applies the regexes of a pre-tokenizer one after another:
  * each splits every current segment into its matches and the gaps between them. Some of its
  * regexes are hand-written code (gpt2, llama3, qwen2, qwen35), the rest std::regex over a
- * "collapsed" text; both behave like the regexes below with two adaptations we make explicit:
+ * "collapsed" text; both behave like the regexes below with these adaptations, made explicit:
  *  - whitespace is the Unicode White_Space set llama.cpp uses (WS below), not PCRE2's \s
  *    (which lacks U+0085);
  *  - (?i:'s|...) is written '[sS]|... so that no Unicode case folding (e.g. U+017F) applies,
  *    as in llama.cpp's "adapted" patterns;
- *  - the gpt2 regex gets its trailing |\s+ alternative, which llama.cpp's code implements.
+ *  - the gpt2 regex gets its trailing |\s+ alternative, which llama.cpp's code implements;
+ *  - \p{L}, \p{N}, \p{M}, \p{P} get the code points Unicode 15.1 added (PL, PN, PM, PP).
  * Segment ends are subject ends, so (?!\S) succeeds at the end of a segment, as llama.cpp's
  * OUT_OF_RANGE check does. Text is decoded with llama.cpp's lenient UTF-8 rules first; code
  * points PCRE2 cannot see (surrogates) are matched as U+FFFD (same class: not L/N/space).
@@ -25,20 +26,35 @@
 #define WS "\\t-\\r\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
 #define SP "[" WS "]"
 #define NSP "[^" WS "]"
+
+/* Letters, numbers, marks and punctuation for use inside [...]: PCRE2 10.42 knows Unicode 14;
+ * llama.cpp's tables are Unicode 15.1, which added exactly these code points to the classes
+ * (computed by comparing both over all code points; nothing was removed). */
+#define PL                                                                                                 \
+    "\\p{L}\\x{1123F}-\\x{11240}\\x{11F02}\\x{11F04}-\\x{11F10}\\x{11F12}-\\x{11F33}\\x{1342F}\\x{13441}-"    \
+    "\\x{13446}\\x{1B132}\\x{1B155}\\x{1DF25}-\\x{1DF2A}\\x{1E030}-\\x{1E06D}\\x{1E4D0}-\\x{1E4EB}\\x{2B739}" \
+    "\\x{2EBF0}-\\x{2EE5D}\\x{31350}-\\x{323AF}"
+#define PN "\\p{N}\\x{11F50}-\\x{11F59}\\x{1D2C0}-\\x{1D2D3}\\x{1E4F0}-\\x{1E4F9}"
+#define PM                                                                                                 \
+    "\\p{M}\\x{0CF3}\\x{0ECE}\\x{10EFD}-\\x{10EFF}\\x{11241}\\x{11F00}-\\x{11F01}\\x{11F03}\\x{11F34}-"        \
+    "\\x{11F3A}\\x{11F3E}-\\x{11F42}\\x{13440}\\x{13447}-\\x{13455}\\x{1E08F}\\x{1E4EC}-\\x{1E4EF}"
+#define PP "\\p{P}\\x{11B00}-\\x{11B09}\\x{11F43}-\\x{11F4F}"
+
 #define WS_TAIL SP "+(?!" NSP ")|" SP "+"
 #define CONTRACTIONS_ANYCASE "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
 
-#define RE_GPT2 "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" WS "\\p{L}\\p{N}]+|" WS_TAIL
-#define RE_LLAMA3                                                                                      \
-    CONTRACTIONS_ANYCASE "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^" WS "\\p{L}\\p{N}]+[\\r\\n]*|" SP \
+#define RE_GPT2 "'s|'t|'re|'ve|'m|'ll|'d| ?[" PL "]+| ?[" PN "]+| ?[^" WS PL PN "]+|" WS_TAIL
+#define RE_LLAMA3                                                                                            \
+    CONTRACTIONS_ANYCASE "|[^\\r\\n" PL PN "]?[" PL "]+|[" PN "]{1,3}| ?[^" WS PL PN "]+[\\r\\n]*|" SP "*[\\r\\n]+|" \
+        WS_TAIL
+#define RE_QWEN2                                                                                           \
+    CONTRACTIONS_ANYCASE "|[^\\r\\n" PL PN "]?[" PL "]+|[" PN "]| ?[^" WS PL PN "]+[\\r\\n]*|" SP "*[\\r\\n]+|" \
+        WS_TAIL
+#define RE_QWEN35                                                                                                \
+    CONTRACTIONS_ANYCASE "|[^\\r\\n" PL PN "]?[" PL PM "]+|[" PN "]| ?[^" WS PL PM PN "]+[\\r\\n]*|" SP         \
                          "*[\\r\\n]+|" WS_TAIL
-#define RE_QWEN2                                                                                     \
-    CONTRACTIONS_ANYCASE "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^" WS "\\p{L}\\p{N}]+[\\r\\n]*|" SP \
-                         "*[\\r\\n]+|" WS_TAIL
-#define RE_QWEN35                                                                                          \
-    CONTRACTIONS_ANYCASE "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^" WS "\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|" \
-                         SP "*[\\r\\n]+|" WS_TAIL
-#define RE_PUNCT_RUN "[\\p{P}\\$\\+<=>\\^~\\|]+"
+#define RE_PUNCT_RUN "[" PP "\\$\\+<=>\\^~\\|]+"
+#define RE_DIGIT "[" PN "]"
 
 #define MAX_NAMES 12
 #define MAX_REGEX 4
@@ -51,7 +67,7 @@ typedef struct pre_row {
 
 /* clean_spaces: llama.cpp sets it for every BPE vocab, then clears it for some pres. */
 static const pre_row PRE_TABLE[] = {
-    {{"default"}, {RE_PUNCT_RUN, RE_GPT2, "\\p{N}+", "[0-9][0-9][0-9]"}, 0, 0, 1},
+    {{"default"}, {RE_PUNCT_RUN, RE_GPT2, RE_DIGIT "+", "[0-9][0-9][0-9]"}, 0, 0, 1},
     {{"llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano"},
      {RE_LLAMA3},
      1, 1, 1},
@@ -63,8 +79,8 @@ static const pre_row PRE_TABLE[] = {
      0, 0, 1},
     {{"jais", "exaone4"}, {RE_GPT2}, 0, 0, 1},
     {{"trillion", "granite-docling"}, {RE_GPT2}, 0, 0, 0},
-    {{"starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2"}, {"\\p{N}", RE_GPT2}, 0, 0, 1},
-    {{"smollm", "command-r"}, {"\\p{N}", RE_GPT2}, 0, 0, 0},
+    {{"starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2"}, {RE_DIGIT, RE_GPT2}, 0, 0, 1},
+    {{"smollm", "command-r"}, {RE_DIGIT, RE_GPT2}, 0, 0, 0},
     {{"qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open"}, {RE_QWEN2}, 0, 0, 0},
     {{"stablelm2", "megrez"}, {RE_QWEN2}, 0, 0, 1},
     {{"qwen35"}, {RE_QWEN35}, 0, 0, 0},
