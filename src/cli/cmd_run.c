@@ -288,6 +288,8 @@ static hf_status run_model(const run_opts *o, hf_err *err) {
         rt_gen_callbacks cb = {&io, is_stop, on_token, o->dump_path ? on_logits : NULL};
         st = rt_generate(c, s, m, ids, (int64_t)n_ids, o->n_predict, &cb, &gs, err);
         if (st == HF_OK && io.write_failed) st = hf_fail(err, HF_ERR_IO, "writing to stdout failed");
+        if (st == HF_OK && gs.n_gen < o->n_predict && rt_ctx_n_past(c) >= rt_ctx_n_ctx(c) - 1)
+            fprintf(stderr, "\nhf2gguf run: stopped: the context (%lld positions) is full\n", (long long)rt_ctx_n_ctx(c));
     }
     if (st == HF_OK && io.dumping) {
         st = hf_outfile_commit(&io.dump, err);
