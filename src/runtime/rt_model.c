@@ -254,7 +254,8 @@ static hf_status take_qkv_bias(loader *L, rt_layer *ly, int64_t il, hf_err *err)
     if (!any_sep) return HF_OK;
     ly->bqkv_owned = calloc((size_t)n, sizeof(float));
     if (!ly->bqkv_owned) return hf_fail(err, HF_ERR_NOMEM, "out of memory for layer %lld biases", (long long)il);
-    for (int i = 0, off = 0; i < 3; off += (int)len[i], i++)
+    int64_t off = 0;
+    for (int i = 0; i < 3; off += len[i], i++)
         if (sep[i].data) memcpy(ly->bqkv_owned + off, sep[i].data, (size_t)len[i] * sizeof(float));
     ly->bqkv = ly->bqkv_owned;
     return HF_OK;
