@@ -14,16 +14,20 @@
 
 /* ==== dtypes ==== */
 
+static float bf16_to_f32(uint16_t h) { return hf_bf16_to_f32(h); }
+
 typedef struct st_dtype_row {
     const char *name;
     st_dtype dtype;
     uint32_t size;
+    float (*half_to_f32)(uint16_t); /* 16-bit types; NULL for F32 */
 } st_dtype_row;
 
+/* Indexed by st_dtype. */
 static const st_dtype_row DTYPES[] = {
-    {"F32", ST_F32, 4},
-    {"F16", ST_F16, 2},
-    {"BF16", ST_BF16, 2},
+    {"F32", ST_F32, 4, NULL},
+    {"F16", ST_F16, 2, hf_f16_to_f32},
+    {"BF16", ST_BF16, 2, bf16_to_f32},
 };
 #define N_DTYPES (sizeof DTYPES / sizeof DTYPES[0])
 
@@ -415,21 +419,15 @@ const st_tensor *st_model_find(const st_model *m, const char *name) {
 }
 
 void st_read_f32(const st_tensor *t, int64_t first, int64_t n, float *dst) {
-    switch (t->dtype) {
-    case ST_F32: memcpy(dst, t->data + (size_t)first * 4, (size_t)n * 4); break;
-    case ST_F16:
-        for (int64_t i = 0; i < n; i++) {
-            uint16_t h;
-            memcpy(&h, t->data + (size_t)(first + i) * 2, 2);
-            dst[i] = hf_f16_to_f32(h);
-        }
-        break;
-    case ST_BF16:
-        for (int64_t i = 0; i < n; i++) {
-            uint16_t h;
-            memcpy(&h, t->data + (size_t)(first + i) * 2, 2);
-            dst[i] = hf_bf16_to_f32(h);
-        }
-        break;
+    float (*cvt)(uint16_t) = DTYPES[t->dtype].half_to_f32;
+    if (!cvt) {
+        memcpy(dst, t->data + (size_t)first * 4, (size_t)n * 4);
+        return;
+    }
+    const uint8_t *src = t->data + (size_t)first * 2;
+    for (int64_t i = 0; i < n; i++) {
+        uint16_t h;
+        memcpy(&h, src + (size_t)i * 2, 2);
+        dst[i] = cvt(h);
     }
 }
