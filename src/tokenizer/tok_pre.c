@@ -54,6 +54,7 @@
     CONTRACTIONS_ANYCASE "|[^\\r\\n" PL PN "]?[" PL PM "]+|[" PN "]| ?[^" WS PL PM PN "]+[\\r\\n]*|" SP         \
                          "*[\\r\\n]+|" WS_TAIL
 #define RE_PUNCT_RUN "[" PP "\\$\\+<=>\\^~\\|]+"
+#define RE_PUNCT_RUN_FALCON "[" PP "\\$\\+<=>\\^~\\|`]+" /* falcon's list has the backtick too */
 #define RE_DIGIT "[" PN "]"
 
 #define MAX_NAMES 12
@@ -72,7 +73,7 @@ static const pre_row PRE_TABLE[] = {
      {RE_LLAMA3},
      1, 1, 1},
     {{"dbrx", "smaug-bpe"}, {RE_LLAMA3}, 0, 0, 1},
-    {{"falcon"}, {RE_PUNCT_RUN, RE_GPT2, "[0-9][0-9][0-9]"}, 0, 0, 1},
+    {{"falcon"}, {RE_PUNCT_RUN_FALCON, RE_GPT2, "[0-9][0-9][0-9]"}, 0, 0, 1},
     {{"gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum",
       "modern-bert", "mpt", "olmo"},
      {RE_GPT2},
