@@ -15,7 +15,7 @@
 
 /* Exports the tokenizer of dir (config: JSON text or NULL) to out_path as a GGUF with only
  * the tokenizer KV pairs. Returns the status; err gets the message. */
-static hf_status tt_export(const char *dir, const char *config_text, const char *vocab_pre, const char *out_path,
+static inline hf_status tt_export(const char *dir, const char *config_text, const char *vocab_pre, const char *out_path,
                            hf_err *err) {
     cJSON *config = NULL;
     if (config_text) {
@@ -32,7 +32,7 @@ static hf_status tt_export(const char *dir, const char *config_text, const char 
     return st;
 }
 
-static gguf_file *tt_open(const char *path) {
+static inline gguf_file *tt_open(const char *path) {
     gguf_file *f = NULL;
     hf_err err = {0};
     if (gguf_open(&f, path, &err) != HF_OK) fail_msg("cannot open %s: %s", path, err.msg);
@@ -41,7 +41,7 @@ static gguf_file *tt_open(const char *path) {
 
 /* Asserts that key has the same type and value in both files; for arrays reports the
  * first differing element with its index. */
-static void tt_assert_kv_equal(const gguf_file *ours, const gguf_file *ref, const char *key) {
+static inline void tt_assert_kv_equal(const gguf_file *ours, const gguf_file *ref, const char *key) {
     const gguf_kv *a = gguf_find_kv(ours, key), *b = gguf_find_kv(ref, key);
     if (!b) fail_msg("%s: missing in the reference file", key);
     if (!a) fail_msg("%s: missing in our output", key);
@@ -69,7 +69,7 @@ static void tt_assert_kv_equal(const gguf_file *ours, const gguf_file *ref, cons
 }
 
 /* The keys starting with "tokenizer.", in file order, as one newline-separated string. */
-static char *tt_tokenizer_keys(const gguf_file *f) {
+static inline char *tt_tokenizer_keys(const gguf_file *f) {
     size_t cap = 4096, len = 0;
     char *out = calloc(1, cap);
     for (int64_t i = 0; i < gguf_n_kv(f); i++) {
@@ -86,7 +86,7 @@ static char *tt_tokenizer_keys(const gguf_file *f) {
 }
 
 /* Serialized bytes of the KV record i (key, type, value) inside the file. */
-static void tt_kv_record(const gguf_file *f, int64_t i, const uint8_t **start, uint64_t *len) {
+static inline void tt_kv_record(const gguf_file *f, int64_t i, const uint8_t **start, uint64_t *len) {
     const gguf_kv *kv = gguf_kv_at(f, i);
     uint64_t head = 8 + strlen(kv->key) + 4;
     if (kv->type == GGUF_T_STRING) head += 8;
@@ -97,9 +97,9 @@ static void tt_kv_record(const gguf_file *f, int64_t i, const uint8_t **start, u
 
 /* ==== SHA-256 (FIPS 180-4), to pin serialized bytes checked against llama.cpp ==== */
 
-static uint32_t tt_ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+static inline uint32_t tt_ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-static void tt_sha256_block(uint32_t h[8], const uint8_t *p) {
+static inline void tt_sha256_block(uint32_t h[8], const uint8_t *p) {
     static const uint32_t k[64] = {
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -131,7 +131,7 @@ static void tt_sha256_block(uint32_t h[8], const uint8_t *p) {
 }
 
 /* Hex SHA-256 of the concatenated records of every tokenizer.* KV pair, in file order. */
-static void tt_tokenizer_sha256(const gguf_file *f, char hex[65]) {
+static inline void tt_tokenizer_sha256(const gguf_file *f, char hex[65]) {
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     uint8_t buf[64];
     size_t fill = 0;
@@ -163,10 +163,10 @@ static void tt_tokenizer_sha256(const gguf_file *f, char hex[65]) {
 }
 
 /* A temp model directory with symlinks to shared files and small written ones. */
-static void tt_link(const char *dir, const char *name, const char *target) {
+static inline void tt_link(const char *dir, const char *name, const char *target) {
     if (symlink(target, tu_path(dir, name)) != 0) fail_msg("symlink %s failed", name);
 }
 
-static void tt_write_text(const char *dir, const char *name, const char *text) {
+static inline void tt_write_text(const char *dir, const char *name, const char *text) {
     if (tu_write(tu_path(dir, name), text, strlen(text)) != 0) fail_msg("cannot write %s", name);
 }
