@@ -157,9 +157,74 @@ static void random_strings_encode_like_llama_cpp(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* Decoding: llama.cpp's detokenize(tokenize(text, true), unparse_special=true) for random
+ * strings full of special-token texts and whitespace (2000 strings x 8 vocabs matched, both
+ * unparse modes); a sample, mostly strings that do not come back unchanged. */
+typedef struct decode_case {
+    const char *vocab, *text, *decoded;
+} decode_case;
+
+static const decode_case DECODE_CASES[] = {
+    {"llama-spm", "'LL  12345 <|user|> <s> \xf0\x9f\x98\x80,0</s>b\xe3\x80\x80  \xc2\xa0 \n\n\n \xe3\x80\x80" "123450'\xc2\xa0" "baZ\xf0\x9f\x98\x80  \n\n\n", "'LL  12345 <|user|> <s>  \xf0\x9f\x98\x80,0</s> b\xe3\x80\x80  \xc2\xa0 \n\n\n \xe3\x80\x80" "123450'\xc2\xa0" "baZ\xf0\x9f\x98\x80  \n\n\n"},
+    {"llama-spm", "\xc2\x85\xf0\x9f\x98\x80" "03333!b<|im_start|>\r\n12345</s>a<unk> \n12345'", "\xc2\x85\xf0\x9f\x98\x80" "03333!b<|im_start|>\r\n12345</s> a<unk>  \n12345'"},
+    {"llama-spm", " 00 </s> \r\n   \n\n\n", " 00 </s>  \r\n   \n\n\n"},
+    {"llama-spm", "\xc3\xa9", "\xc3\xa9"},
+    {"phi-3", "\xe3\x80\x80</s> ", "\xe3\x80\x80</s>"},
+    {"phi-3", "3333\xe4\xb8\xad'Re<|endoftext|>\xe3\x80\x80\t\n \t\n \xe4\xb8\xad'LL.\xf0\x9f\x98\x80" "3333\r\n", "3333\xe4\xb8\xad'Re<|endoftext|> \xe3\x80\x80\t\n \t\n \xe4\xb8\xad'LL.\xf0\x9f\x98\x80" "3333\r\n"},
+    {"phi-3", " 0\r\n   0\xcc\x81'LL!'12345 \t\n 3333.\t\n '.  \t\n </s>\xc3\xa9\xc3\xa9<|user|>", " 0\r\n   0\xcc\x81'LL!'12345 \t\n 3333.\t\n '.  \t\n </s> \xc3\xa9\xc3\xa9<|user|>"},
+    {"phi-3", "Z", "Z"},
+    {"llama-bpe", "\t\n 0b  ,0  'Re\xf0\x9f\x98\x80" "0", "\t\n 0b ,0  'Re\xf0\x9f\x98\x80" "0"},
+    {"llama-bpe", "\xf0\x9f\x98\x80\xd9\xa1<|user|><|im_end|>\xe3\x80\x80\xc2\xa0 \n\n\n     0'LL\r\n\n\n\n\?\t\n .12345\t\n\n\n", "\xf0\x9f\x98\x80\xd9\xa1<|user|><|im_end|>\xe3\x80\x80\xc2\xa0 \n\n\n     0'LL\r\n\n\n\n\?\t\n.12345\t\n\n\n"},
+    {"llama-bpe", "\?'   .\?'LL \t\xe4\xb8\xad<|assistant|>03333\xc3\xa9 \n0\xf0\x9f\x98\x80\xc2\x85Z'Reb\xd9\xa1\xe4\xb8\xad   \xcc\x81'", "\?'  .\?'LL \t\xe4\xb8\xad<|assistant|>03333\xc3\xa9 \n0\xf0\x9f\x98\x80\xc2\x85Z'Reb\xd9\xa1\xe4\xb8\xad   \xcc\x81'"},
+    {"llama-bpe", "Z", "Z"},
+    {"qwen2", "\xc2\x85\xf0\x9f\x98\x80" "03333!b<|im_start|>\r\n12345</s>a<unk> \n12345'", "\xc2\x85\xf0\x9f\x98\x80" "03333!b<|im_start|>\r\n12345</s>a<unk> \n12345'"},
+    {"qwen35", "\xc3\xa9\xc3\xa9 0\xf0\x9f\x98\x80\?\xe4\xb8\xad" "b\xcc\x81.! \? \n<|end_of_text|>.3333'Re\xcc\x81", "\xc3\xa9\xc3\xa9 0\xf0\x9f\x98\x80\?\xe4\xb8\xad" "b\xcc\x81.! \? \n<|end_of_text|>.3333'Re\xcc\x81"},
+    {"gpt-2", "Z \? \nZ</s> \xc2\xa0!</s> <s>.'LL", "Z\? \nZ</s> \xc2\xa0!</s> <s>.'LL"},
+    {"gpt-2", "! ,3333\n</s>   \t.\t\n \xf0\x9f\x98\x80" "3333", "!,3333\n</s>   \t.\t\n \xf0\x9f\x98\x80" "3333"},
+    {"gpt-2", "\xf0\x9f\x98\x80Z \?'Re\xc3\xa9\t", "\xf0\x9f\x98\x80Z\?'Re\xc3\xa9\t"},
+    {"gpt-2", " 00 </s> \r\n   \n\n\n", " 00 </s> \r\n   \n\n\n"},
+    {"starcoder", "'LL \xc2\x85 \xcc\x81\r\n0\xf0\x9f\x98\x80   's's\r\n<|end|>", "'LL \xc2\x85 \xcc\x81\r\n0\xf0\x9f\x98\x80  's's\r\n<|end|>"},
+    {"starcoder", "3333\xc3\xa9\xc2\x85''LL  's, \n\n\n\n0\xcc\x81\xf0\x9f\x98\x80\xd9\xa1\xd9\xa1\n\n\n'\xc2\xa0'sa", "3333\xc3\xa9\xc2\x85''LL 's, \n\n\n\n0\xcc\x81\xf0\x9f\x98\x80\xd9\xa1\xd9\xa1\n\n\n'\xc2\xa0'sa"},
+    {"starcoder", "'Re!12345 's.'\xc2\xa0<s></s>    <|begin_of_text|>\xcc\x81", "'Re!12345's.'\xc2\xa0<s></s>    <|begin_of_text|>\xcc\x81"},
+    {"starcoder", "\xe3\x80\x80</s> ", "\xe3\x80\x80</s> "},
+    {"falcon", " \n .!'s</s>'Re   \n0\t</s>'Rea\xc2\x85\xd9\xa1\xd9\xa1<s>   \xcc\x81\?", " \n.!'s</s>'Re   \n0\t</s>'Rea\xc2\x85\xd9\xa1\xd9\xa1<s>   \xcc\x81\?"},
+    {"falcon", "  ,\n\xd9\xa1", " ,\n\xd9\xa1"},
+    {"falcon", "!\xc3\xa9's a\xe4\xb8\xad \?'s.ZZ3333<|assistant|> 0\xe3\x80\x80 \n>>TITLE<<   !\n\n\n", "!\xc3\xa9's a\xe4\xb8\xad\?'s.ZZ3333<|assistant|> 0\xe3\x80\x80 \n>>TITLE<<  !\n\n\n"},
+    {"falcon", "\xe3\x80\x80\t 0\xe3\x80\x80\t\n a", "\xe3\x80\x80\t 0\xe3\x80\x80\t\n a"},
+};
+
+static void random_strings_decode_like_llama_cpp(void **state) {
+    (void)state;
+    int bad = 0;
+    for (size_t i = 0; i < sizeof DECODE_CASES / sizeof DECODE_CASES[0]; i++) {
+        const decode_case *c = &DECODE_CASES[i];
+        char rel[256];
+        snprintf(rel, sizeof rel, "models/gguf-vocab/ggml-vocab-%s.gguf", c->vocab);
+        gguf_file *f;
+        tok_vocab *v;
+        hf_err err = {0};
+        assert_int_equal(gguf_open(&f, tu_shared(rel), &err), HF_OK);
+        assert_int_equal(tok_load(&v, f, &err), HF_OK);
+        int32_t *ids;
+        size_t n;
+        assert_int_equal(tok_encode(v, c->text, strlen(c->text), 0, 1, &ids, &n, &err), HF_OK);
+        char buf[1024];
+        size_t k = tok_decode(v, ids, n, 0, 1, buf, sizeof buf);
+        if (k != strlen(c->decoded) || memcmp(buf, c->decoded, k) != 0) {
+            fprintf(stderr, "%s decode case %zu differs: \"%.*s\"\n", c->vocab, i, (int)k, buf);
+            bad++;
+        }
+        free(ids);
+        tok_free(v);
+        gguf_close(f);
+    }
+    assert_int_equal(bad, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_strings_encode_like_llama_cpp),
+        cmocka_unit_test(random_strings_decode_like_llama_cpp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
