@@ -140,6 +140,12 @@ static void shape_mismatch_against_config(void **state) {
     expect_failure(*state, NULL, "'model.layers.0.mlp.down_proj.weight' has shape [64, 96]", "implies [64, 100]");
 }
 
+static void claim_biases(cJSON *j) { cJSON_ReplaceItemInObject(j, "attention_bias", cJSON_CreateTrue()); }
+static void bias_promised_by_config_is_missing(void **state) {
+    edit_config(*state, claim_biases);
+    expect_failure(*state, NULL, "missing tensor 'model.layers.0.self_attn.q_proj.bias'", "config.json");
+}
+
 static void drop_k_proj(cJSON *j) { cJSON_DeleteItemFromObject(j, "model.layers.1.self_attn.k_proj.weight"); }
 static void missing_tensor(void **state) {
     edit_weights(*state, drop_k_proj, 0);
@@ -258,7 +264,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         T(missing_config_json),       T(malformed_config_json),      T(missing_config_key),
         T(wrongly_typed_config_key),  T(unknown_architecture),       T(shape_mismatch_against_config),
-        T(missing_tensor),            T(unmappable_tensor),          T(truncated_safetensors_header),
+        T(missing_tensor),            T(bias_promised_by_config_is_missing), T(unmappable_tensor),          T(truncated_safetensors_header),
         T(corrupt_safetensors_header), T(out_of_range_offsets),      T(unsupported_dtype),
         T(unknown_tokenizer),         T(unwritable_output_path),     T(full_output_device),
         T(bad_command_line),
