@@ -33,7 +33,7 @@ node "$npm_dir/layout.mjs" "${files[@]}"
 expect=()
 if [[ $type == f32 ]]; then
     expected=$src/tests/interop/expected/$name.json
-    expect=(--expect "$expected")
+    expect=(--expect "$expected" --checkpoint "$model_dir")
 fi
 node "$npm_dir/generate.mjs" "${expect[@]}" "${files[@]}"
 
