@@ -8,8 +8,8 @@
 
 /* ==== Hash map ==== */
 
-/* FNV-1a: fast for the short keys tokens are, and good enough with linear probing at
- * load factor <= 1/2. */
+/* FNV-1a over the bytes (tokens are short), then murmur3's finalizer: FNV's low bits alone,
+ * which pick the slot, cluster badly with linear probing on keys sharing long prefixes. */
 static uint32_t hash_bytes(const void *key, size_t len) {
     const uint8_t *p = key;
     uint32_t h = 2166136261u;
@@ -17,6 +17,11 @@ static uint32_t hash_bytes(const void *key, size_t len) {
         h ^= p[i];
         h *= 16777619u;
     }
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
     return h;
 }
 
