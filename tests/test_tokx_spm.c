@@ -127,6 +127,42 @@ static void added_tokens_and_padding_follow_llamacpp_rules(void **state) {
     free(tmp);
 }
 
+/* SHA-256 of the tokenizer.* KV records llama.cpp v0.5.0's convert_hf_to_gguf.py --vocab-only
+ * wrote for the directory built below (Llama 2 tokenizer.model, vocab_size 32010, these
+ * added_tokens.json / tokenizer_config.json); our whole file was byte-identical to it (cmp). */
+#define ADDED_RULES_TOKENIZER_SHA256 "9564ef955417293f22da50af8e15126c25f23324fe88752143c0d25fa5686251"
+
+/* added_tokens.json, added_tokens_decoder (special, "looks special": <pad>, <unused..>,
+ * <｜..｜>, <|..|>; user-defined ▁ -> space), ids past vocab_size, [PAD] fill, add_prefix_space,
+ * add_bos/add_eos, chat template: all as llama.cpp's converter writes them. */
+static void spm_added_token_rules_match_llamacpp_converter(void **state) {
+    (void)state;
+    char *tmp = tu_tmpdir();
+    tt_link(tmp, "tokenizer.model", tu_shared(LLAMA2_MODEL));
+    tt_write_text(tmp, "added_tokens.json", "{\"<extra_0>\": 32000, \"<|tool|>\": 32001, \"<far>\": 40000}");
+    tt_write_text(tmp, "tokenizer_config.json",
+                  "{\"add_bos_token\": false, \"add_eos_token\": true, \"add_prefix_space\": false, "
+                  "\"bos_token\": \"<s>\", \"chat_template\": \"{{x}}\", \"added_tokens_decoder\": {"
+                  "\"32002\": {\"content\": \"\\u2581hi\\u2581there\", \"special\": false}, "
+                  "\"32003\": {\"content\": \"<pad>\", \"special\": false}, "
+                  "\"32004\": {\"content\": \"<unused7>\", \"special\": false}, "
+                  "\"32005\": {\"content\": \"<\\uff5cfim\\uff5c>\", \"special\": false}, "
+                  "\"5\": {\"content\": \"<bar>\", \"special\": true}, "
+                  "\"32001\": {\"content\": \"<|tool|>\", \"special\": false}}}");
+    gguf_file *f = export_or_fail(
+        tmp, "{\"vocab_size\": 32010, \"bos_token_id\": 1, \"eos_token_id\": 2, \"unk_token_id\": 0}",
+        tu_path(tmp, "v.gguf"));
+    char hex[65];
+    tt_tokenizer_sha256(f, hex);
+    assert_string_equal(hex, ADDED_RULES_TOKENIZER_SHA256);
+    assert_token(f, 32002, " hi there", 4, -1000.0);
+    assert_token(f, 32005, "<\xef\xbd\x9c" "fim\xef\xbd\x9c>", 3, -1000.0);
+    assert_token(f, 32006, "[PAD32006]", 5, -10000.0);
+    gguf_close(f);
+    tu_rmrf(tmp);
+    free(tmp);
+}
+
 /* Special ids: tokenizer_config *_token matched against tokenizer.json added_tokens come
  * first, then config.json *_token_id fills the rest; ids >= n_vocab are skipped. */
 static void special_ids_prefer_tokenizer_config_then_config_json(void **state) {
@@ -166,6 +202,7 @@ int main(void) {
         cmocka_unit_test(stories260k_equals_llamacpp_converter),
         cmocka_unit_test(llama2_equals_ggml_vocab_llama_spm),
         cmocka_unit_test(added_tokens_and_padding_follow_llamacpp_rules),
+        cmocka_unit_test(spm_added_token_rules_match_llamacpp_converter),
         cmocka_unit_test(special_ids_prefer_tokenizer_config_then_config_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
