@@ -134,6 +134,43 @@ static void converts_each_dtype_to_f32_exactly(void **state) {
     free(b);
 }
 
+/* Random byte corruptions of a valid image: st_parse either rejects it or returns
+ * tensors whose bytes lie inside the buffer and do not overlap. */
+static void corrupted_headers_never_escape_the_buffer(void **state) {
+    (void)state;
+    const char *h = "{\"__metadata__\":{\"format\":\"pt\"},"
+                    "\"a.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+                    "\"b.bias\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[16,24]},"
+                    "\"c\":{\"dtype\":\"F16\",\"shape\":[1,3],\"data_offsets\":[24,30]}}";
+    size_t size;
+    uint8_t *orig = image(h, 30, &size);
+    uint8_t *b = malloc(size);
+    uint64_t rng = 12345;
+    int accepted = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        memcpy(b, orig, size);
+        int flips = 1 + iter % 4;
+        for (int k = 0; k < flips; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            size_t at = (size_t)(rng >> 33) % (8 + strlen(h));
+            b[at] = (uint8_t)(rng >> 25);
+        }
+        st_tensor *t = NULL;
+        size_t n = 0;
+        hf_err err;
+        if (st_parse(b, size, "fuzz", &t, &n, &err) != HF_OK) continue;
+        accepted++;
+        for (size_t i = 0; i < n; i++) {
+            assert_true(t[i].data >= b && t[i].data + t[i].nbytes <= b + size);
+            assert_int_equal(t[i].nbytes, (uint64_t)t[i].n_elements * st_dtype_size(t[i].dtype));
+        }
+        st_tensors_free(t, n);
+    }
+    assert_true(accepted > 0); /* some flips (e.g. inside names) keep the header valid */
+    free(b);
+    free(orig);
+}
+
 static void write_text(const char *path, const char *text) { assert_int_equal(tu_write(path, text, strlen(text)), 0); }
 
 static void write_image(const char *path, const char *header, size_t data) {
@@ -205,6 +242,7 @@ int main(void) {
         cmocka_unit_test(unsupported_dtypes_are_rejected_by_name),
         cmocka_unit_test(out_of_range_and_inconsistent_offsets_are_rejected),
         cmocka_unit_test(converts_each_dtype_to_f32_exactly),
+        cmocka_unit_test(corrupted_headers_never_escape_the_buffer),
         cmocka_unit_test(sharded_checkpoints_follow_the_index),
         cmocka_unit_test(directory_without_safetensors_is_an_error),
     };

@@ -329,10 +329,10 @@ static hf_status check_index_matches(const st_model *m, const cJSON *wm, const c
 
 static hf_status open_shard(st_model *m, size_t i, const char *dir, const char *name, hf_err *err) {
     m->paths[i] = join_path(dir, name);
+    m->n_files = i + 1; /* owned from here on, even if the mapping fails (maps[] starts zeroed) */
     if (!m->paths[i]) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
     hf_status s = hf_fmap_open(&m->maps[i], m->paths[i], err);
     if (s != HF_OK) return s;
-    m->n_files = i + 1;
     st_tensor *t = NULL;
     size_t n = 0;
     s = st_parse(m->maps[i].data, m->maps[i].size, m->paths[i], &t, &n, err);
