@@ -236,12 +236,7 @@ static void mistral_tokenizer_json_encodes_known_ids(void **state) {
 
 /* stories260K's tok512 SentencePiece model (byte fallback). Ids checked against llama.cpp
  * v0.5.0 on the file its own converter writes for stories260K-hf. */
-static void stories260k_tokenizer_encodes_like_llama_cpp(void **state) {
-    (void)state;
-    char *dir = tu_tmpdir();
-    assert_non_null(dir);
-    gguf_file *gf;
-    tok_vocab *v = load_vocab(export_vocab(dir, "models/stories260K-hf"), &gf);
+static void check_stories(const tok_vocab *v) {
     static const struct {
         const char *text;
         int add_special;
@@ -272,6 +267,36 @@ static void stories260k_tokenizer_encodes_like_llama_cpp(void **state) {
     }
     assert_int_equal(tok_n_vocab(v), 512);
     assert_true(tok_is_eog(v, 2));
+}
+
+static void stories260k_tokenizer_encodes_like_llama_cpp(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_non_null(dir);
+    gguf_file *gf;
+    tok_vocab *v = load_vocab(export_vocab(dir, "models/stories260K-hf"), &gf);
+    check_stories(v);
+    tok_free(v);
+    gguf_close(gf);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* The same through `hf2gguf convert` (whose f32 output is the file llama.cpp was asked). */
+static void stories260k_converted_file_encodes_like_llama_cpp(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_non_null(dir);
+    char out[4096];
+    snprintf(out, sizeof out, "%s", tu_path(dir, "stories.gguf"));
+    char *cli_err = NULL;
+    int rc = tu_run_cli(&cli_err, "convert '%s' --outtype f32 --outfile '%s'", tu_shared("models/stories260K-hf"), out);
+    if (rc != 0) fprintf(stderr, "convert failed (%d): %s\n", rc, cli_err ? cli_err : "");
+    free(cli_err);
+    assert_int_equal(rc, 0);
+    gguf_file *gf;
+    tok_vocab *v = load_vocab(out, &gf);
+    check_stories(v);
     tok_free(v);
     gguf_close(gf);
     tu_rmrf(dir);
@@ -289,6 +314,7 @@ int main(void) {
         cmocka_unit_test(llama2_sentencepiece_model_gives_llama_spm_vectors),
         cmocka_unit_test(mistral_tokenizer_json_encodes_known_ids),
         cmocka_unit_test(stories260k_tokenizer_encodes_like_llama_cpp),
+        cmocka_unit_test(stories260k_converted_file_encodes_like_llama_cpp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
