@@ -152,6 +152,14 @@ static void missing_tensor(void **state) {
     expect_failure(*state, NULL, "missing tensor 'model.layers.1.self_attn.k_proj.weight'", NULL);
 }
 
+static void drop_all(cJSON *j) {
+    while (j->child) cJSON_Delete(cJSON_DetachItemViaPointer(j, j->child));
+}
+static void checkpoint_without_tensors(void **state) {
+    edit_weights(*state, drop_all, 0);
+    expect_failure(*state, NULL, "missing tensor 'model.embed_tokens.weight'", "/model:");
+}
+
 static void extra_tensor_name(cJSON *j) {
     cJSON *t = cJSON_DetachItemFromObject(j, "model.norm.weight");
     cJSON_AddItemToObject(j, "model.vision_tower.weight", t);
@@ -264,7 +272,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         T(missing_config_json),       T(malformed_config_json),      T(missing_config_key),
         T(wrongly_typed_config_key),  T(unknown_architecture),       T(shape_mismatch_against_config),
-        T(missing_tensor),            T(bias_promised_by_config_is_missing), T(unmappable_tensor),          T(truncated_safetensors_header),
+        T(missing_tensor),            T(bias_promised_by_config_is_missing), T(checkpoint_without_tensors),
+        T(unmappable_tensor),          T(truncated_safetensors_header),
         T(corrupt_safetensors_header), T(out_of_range_offsets),      T(unsupported_dtype),
         T(unknown_tokenizer),         T(unwritable_output_path),     T(full_output_device),
         T(bad_command_line),

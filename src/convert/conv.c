@@ -110,7 +110,7 @@ hf_status conv_run(const conv_opts *o, conv_result *res, hf_err *err) {
         if (r.outtype == CONV_OUT_AUTO) r.outtype = r.model ? conv_resolve_auto(r.model) : CONV_OUT_F16;
     }
     if (s == HF_OK && !o->vocab_only)
-        s = conv_plan_build(&r.plan, r.model, r.arch, &r.hp, r.outtype, o->fuse_qkv, o->qkv_bias, err);
+        s = conv_plan_build(&r.plan, r.model, o->model_dir, r.arch, &r.hp, r.outtype, o->fuse_qkv, o->qkv_bias, err);
     if (s == HF_OK) s = conv_meta_load(&r.meta, o->model_dir, r.cfg, r.plan.n_params, err);
     if (s == HF_OK)
         s = conv_output_path(&r.meta, o->model_dir, o->outfile, conv_file_type_name(r.outtype), o->vocab_only,

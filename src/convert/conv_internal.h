@@ -74,8 +74,9 @@ conv_outtype conv_resolve_auto(const st_model *m);
 uint32_t conv_file_type(conv_outtype t);
 const char *conv_file_type_name(conv_outtype t); /* "F32", "F16", "BF16", "Q8_0" */
 
-hf_status conv_plan_build(conv_plan *p, const st_model *m, const arch_def *a, const arch_hparams *hp,
-                          conv_outtype t, int fuse_qkv, conv_qkv_bias qkv_bias, hf_err *err);
+/* model_dir names the checkpoint in messages about missing tensors. */
+hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir, const arch_def *a,
+                          const arch_hparams *hp, conv_outtype t, int fuse_qkv, conv_qkv_bias qkv_bias, hf_err *err);
 void conv_plan_free(conv_plan *p);
 
 /* ---- conv_data.c ---- */

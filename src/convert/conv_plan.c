@@ -279,8 +279,8 @@ static int layer_fuses(const fuse_state *fs, int64_t l) {
     return fs->w_roles[l] == 7 && (fs->b_roles[l] == 0 || fs->b_roles[l] == 7);
 }
 
-hf_status conv_plan_build(conv_plan *p, const st_model *m, const arch_def *a, const arch_hparams *hp, conv_outtype t,
-                          int fuse_qkv, conv_qkv_bias qkv_bias, hf_err *err) {
+hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir, const arch_def *a,
+                          const arch_hparams *hp, conv_outtype t, int fuse_qkv, conv_qkv_bias qkv_bias, hf_err *err) {
     memset(p, 0, sizeof *p);
     p->file_type = conv_file_type(t);
     p->weight_type = outtype_row_of(t)->ggml_type;
@@ -307,7 +307,7 @@ hf_status conv_plan_build(conv_plan *p, const st_model *m, const arch_def *a, co
         if (bit >= 0 && maps[i].layer >= 0)
             (maps[i].is_bias ? fs.b_roles : fs.w_roles)[maps[i].layer] |= (unsigned char)(1u << bit);
     }
-    if (s == HF_OK) s = check_presence(&pr, a, hp, st_model_n_files(m) ? st_model_tensor(m, 0)->file : "model", err);
+    if (s == HF_OK) s = check_presence(&pr, a, hp, model_dir, err);
     /* Pass 2: emit in source order; fused tensors appear where their last part arrives. */
     for (size_t i = 0; s == HF_OK && i < n_src; i++) {
         if (!keep[i]) continue;
