@@ -9,17 +9,6 @@
 
 #include "tokenizer/tok_int.h"
 
-typedef struct bigram {
-    int left, right;
-    int64_t rank;
-    size_t size; /* bytes of left+right when queued: the pair is stale if this changed */
-} bigram;
-
-static int bigram_less(const void *pa, const void *pb) {
-    const bigram *a = pa, *b = pb;
-    return a->rank > b->rank || (a->rank == b->rank && a->left > b->left);
-}
-
 typedef struct bpe_word {
     const tok_vocab *v;
     tok_sym *syms;
@@ -33,7 +22,7 @@ static void add_bigram(bpe_word *w, int left, int right) {
     const tok_sym *l = &w->syms[left], *r = &w->syms[right];
     int64_t rank = tok__merge_rank(w->v, l->text, l->n, r->text, r->n);
     if (rank < 0) return;
-    bigram b = {left, right, rank, l->n + r->n};
+    tok_bigram b = {left, right, -(double)rank, l->n + r->n};
     if (!tok_heap_push(&w->queue, &b)) w->oom = 1;
 }
 
@@ -48,7 +37,7 @@ static void split_word(bpe_word *w, const char *word, size_t len) {
 
 static void merge_by_rank(bpe_word *w) {
     for (size_t i = 1; i < w->n_syms; i++) add_bigram(w, (int)i - 1, (int)i);
-    bigram b;
+    tok_bigram b;
     while (!w->oom && tok_heap_pop(&w->queue, &b)) {
         tok_sym *l = &w->syms[b.left], *r = &w->syms[b.right];
         /* Both halves alive and adjacent means l->text..+size is the queued text again. */
@@ -84,7 +73,6 @@ hf_status tok_bpe_encode(const tok_vocab *v, const char *text, size_t len, tok_i
     for (size_t i = 0; i < n_words; i++)
         if (word_len[i] > longest) longest = word_len[i];
     bpe_word w = {.v = v, .syms = malloc(longest * sizeof(tok_sym))};
-    tok_heap_init(&w.queue, sizeof(bigram), bigram_less);
     if (!w.syms) st = hf_fail(err, HF_ERR_NOMEM, "tokenizer: out of memory");
     const char *word = words;
     for (size_t i = 0; i < n_words && st == HF_OK; word += word_len[i], i++) {

@@ -37,20 +37,25 @@ hf_status tok_map_put(tok_map *m, const void *key, size_t len, int64_t val, int 
 /* Returns 1 and the value when present. */
 int tok_map_get(const tok_map *m, const void *key, size_t len, int64_t *val);
 
-/* ==== Binary max-heap of fixed-size elements ==== */
+/* ==== Priority queue of candidate merges (shared by SPM and BPE) ==== */
 
-typedef int (*tok_less_fn)(const void *a, const void *b); /* a has lower priority than b */
+/* A candidate merge of symbols left+right. Pops highest prio first, then lowest left: SPM
+ * uses prio = token score, BPE prio = -rank (both exact in a double), which is the order of
+ * llama.cpp's std::priority_queue comparators. size = bytes of the pair when queued. */
+typedef struct tok_bigram {
+    int left, right;
+    double prio;
+    size_t size;
+} tok_bigram;
 
 typedef struct tok_heap {
-    uint8_t *data;
-    size_t elem, n, cap;
-    tok_less_fn less;
+    tok_bigram *v;
+    size_t n, cap;
 } tok_heap;
 
-void tok_heap_init(tok_heap *h, size_t elem, tok_less_fn less);
 void tok_heap_free(tok_heap *h);
-int tok_heap_push(tok_heap *h, const void *e); /* 0 on allocation failure */
-int tok_heap_pop(tok_heap *h, void *out);      /* 0 when empty */
+int tok_heap_push(tok_heap *h, const tok_bigram *b); /* 0 on allocation failure */
+int tok_heap_pop(tok_heap *h, tok_bigram *out);      /* 0 when empty */
 
 /* ==== Growable int32 output ==== */
 

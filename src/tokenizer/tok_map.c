@@ -97,67 +97,51 @@ int tok_map_get(const tok_map *m, const void *key, size_t len, int64_t *val) {
 
 /* ==== Heap ==== */
 
-void tok_heap_init(tok_heap *h, size_t elem, tok_less_fn less) {
-    h->data = NULL;
-    h->elem = elem;
-    h->n = h->cap = 0;
-    h->less = less;
+static int pops_before(const tok_bigram *a, const tok_bigram *b) {
+    return a->prio > b->prio || (a->prio == b->prio && a->left < b->left);
 }
 
 void tok_heap_free(tok_heap *h) {
-    free(h->data);
-    h->data = NULL;
+    free(h->v);
+    h->v = NULL;
     h->n = h->cap = 0;
 }
 
-static void swap_elems(tok_heap *h, size_t a, size_t b) {
-    uint8_t tmp[64]; /* elements are small structs */
-    memcpy(tmp, h->data + a * h->elem, h->elem);
-    memcpy(h->data + a * h->elem, h->data + b * h->elem, h->elem);
-    memcpy(h->data + b * h->elem, tmp, h->elem);
-}
-
-#define AT(i) (h->data + (i) * h->elem)
-
-int tok_heap_push(tok_heap *h, const void *e) {
-    if (h->elem > 64) return 0;
+int tok_heap_push(tok_heap *h, const tok_bigram *b) {
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 64;
-        uint8_t *d = realloc(h->data, cap * h->elem);
-        if (!d) return 0;
-        h->data = d;
+        tok_bigram *v = realloc(h->v, cap * sizeof *v);
+        if (!v) return 0;
+        h->v = v;
         h->cap = cap;
     }
     size_t i = h->n++;
-    memcpy(AT(i), e, h->elem);
-    while (i > 0) {
+    while (i > 0) { /* sift up: move parents down until b's place is found */
         size_t parent = (i - 1) / 2;
-        if (!h->less(AT(parent), AT(i))) break;
-        swap_elems(h, parent, i);
+        if (!pops_before(b, &h->v[parent])) break;
+        h->v[i] = h->v[parent];
         i = parent;
     }
+    h->v[i] = *b;
     return 1;
 }
 
-int tok_heap_pop(tok_heap *h, void *out) {
+int tok_heap_pop(tok_heap *h, tok_bigram *out) {
     if (h->n == 0) return 0;
-    memcpy(out, AT(0), h->elem);
-    h->n--;
-    if (h->n == 0) return 1;
-    memcpy(AT(0), AT(h->n), h->elem);
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, best = i;
-        if (l < h->n && h->less(AT(best), AT(l))) best = l;
-        if (r < h->n && h->less(AT(best), AT(r))) best = r;
-        if (best == i) break;
-        swap_elems(h, i, best);
+    *out = h->v[0];
+    tok_bigram last = h->v[--h->n];
+    size_t i = 0, n = h->n;
+    for (;;) { /* sift down the former last element */
+        size_t l = 2 * i + 1, best = l;
+        if (l >= n) break;
+        if (l + 1 < n && pops_before(&h->v[l + 1], &h->v[l])) best = l + 1;
+        if (!pops_before(&h->v[best], &last)) break;
+        h->v[i] = h->v[best];
         i = best;
     }
+    if (n > 0) h->v[i] = last;
     return 1;
 }
-
-#undef AT
 
 /* ==== Id list ==== */
 

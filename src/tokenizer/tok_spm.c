@@ -11,18 +11,6 @@
 
 #include "tokenizer/tok_int.h"
 
-typedef struct bigram {
-    int left, right;
-    float score;
-    size_t size;
-} bigram;
-
-/* std::priority_queue order of llama.cpp: higher score first, then lower left index. */
-static int bigram_less(const void *pa, const void *pb) {
-    const bigram *a = pa, *b = pb;
-    return a->score < b->score || (a->score == b->score && a->left > b->left);
-}
-
 typedef struct spm_session {
     const tok_vocab *v;
     tok_sym *syms;
@@ -38,7 +26,7 @@ static void try_add_bigram(spm_session *s, int left, int right) {
     size_t len = s->syms[left].n + s->syms[right].n;
     int32_t id = tok__find(s->v, text, len);
     if (id == TOK_NULL) return;
-    bigram b = {left, right, s->v->score[id], len};
+    tok_bigram b = {left, right, s->v->score[id], len};
     if (!tok_heap_push(&s->queue, &b)) s->oom = 1;
     int64_t packed = ((int64_t)left << 32) | (uint32_t)right;
     if (tok_map_put(&s->rev_merge, text, len, packed, 1, NULL) != HF_OK) s->oom = 1;
@@ -119,7 +107,7 @@ static hf_status split_into_chars(spm_session *s, const char *text, size_t len, 
 
 static void merge_by_score(spm_session *s) {
     for (size_t i = 1; i < s->n_syms; i++) try_add_bigram(s, (int)i - 1, (int)i);
-    bigram b;
+    tok_bigram b;
     while (!s->oom && tok_heap_pop(&s->queue, &b)) {
         tok_sym *l = &s->syms[b.left], *r = &s->syms[b.right];
         /* stale entry: one side was merged away, or the pair changed since it was queued */
@@ -133,7 +121,6 @@ static void merge_by_score(spm_session *s) {
 hf_status tok_spm_encode(const tok_vocab *v, const char *text, size_t len, tok_ids *out, hf_err *err) {
     if (len == 0) return HF_OK;
     spm_session s = {.v = v};
-    tok_heap_init(&s.queue, sizeof(bigram), bigram_less);
     hf_status st = split_into_chars(&s, text, len, err);
     if (st == HF_OK) st = tok_map_init(&s.rev_merge, s.n_syms, err);
     if (st == HF_OK) {
