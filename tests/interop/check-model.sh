@@ -9,7 +9,9 @@
 #    probabilities across the layouts; for f32 also the tokens recorded from the f32 file of
 #    llama.cpp's own converter (expected/NAME.json), and the raw-logits program (llama_logits)
 #    must reproduce them too (generate.mjs, llama_logits);
-# 3. @huggingface/gguf sees exactly what `hf2gguf info --json` reports (reader.mjs).
+# 3. @huggingface/gguf sees exactly what `hf2gguf info --json` reports (reader.mjs);
+# 4. for f32 also --vocab-only: llama.cpp loads it and tokenizes/detokenizes as recorded (vocab.mjs),
+#    and the second reader agrees on it too.
 # WORKDIR is the fixture made by setup.sh.
 set -euo pipefail
 bin=$1 model_dir=$2 src=$3 work=$4 name=$5 type=$6
@@ -50,6 +52,13 @@ if [[ $type == f32 ]]; then
         fi
     done
     echo "ok: llama_logits (C API, F32 KV) generates the expected tokens for all ${#files[@]} layouts"
+fi
+
+if [[ $type == f32 ]]; then
+    vocab=$out/$name-vocab-only.gguf
+    "$bin" convert "$model_dir" --outfile "$vocab" --vocab-only
+    node "$npm_dir/vocab.mjs" "$expected" "$vocab"
+    files+=("$vocab")
 fi
 
 node "$npm_dir/reader.mjs" "$bin" "${files[@]}"

@@ -4,20 +4,22 @@
 #   file | identical | first difference
 # and exits 1 unless every pair is byte-identical.
 #
-#   bash tests/interop/compare-converter.sh [HF2GGUF_BIN] [SHARED_DIR] [WORKDIR]
+#   bash tests/interop/compare-converter.sh [HF2GGUF_BIN] [SHARED_DIR] [WORKDIR] [MKTINY]
 #
-# Defaults: build/hf2gguf, ../shared beside the repository, build/interop-parity. Installs the
+# Defaults: build/hf2gguf, ../shared beside the repository, build/interop-parity, mktiny beside
+# HF2GGUF_BIN. Installs the
 # npm peers (setup.sh) and Debian's python3-torch & co. (apt-get) if missing; see docs/interop.md.
 # Pairs: stories260K-hf and stories260K-hf-untied x {f32, f16, bf16, q8_0, auto} x {plain,
-# --fuse-qkv}, plus --vocab-only, plus the tiny checkpoint with Q/K/V biases when
-# HF_INTEROP_TINY_BIAS_DIR names one (llama.cpp's converter has no --qkv-bias separate: our
-# separate-bias layout has no reference file and is covered by the llama.cpp load tests instead).
+# --fuse-qkv} and --vocab-only, and the same for the tiny checkpoint with Q/K/V biases
+# (make-tiny.sh). llama.cpp's converter has no --qkv-bias separate: our separate-bias layout has no
+# reference file and is covered by the llama.cpp load tests instead.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 bin=${1:-$repo/build/hf2gguf}
 shared=${2:-$repo/../shared}
 work=${3:-$repo/build/interop-parity}
+mktiny=${4:-$(dirname "$bin")/mktiny}
 # shellcheck source=refconv.sh
 source "$here/refconv.sh"
 
@@ -32,11 +34,18 @@ mkdir -p "$ours" "$theirs"
 pairs=0 same=0
 rows=()
 
-# first_difference A B: hf2gguf diff's first differing KV or tensor (or cmp's byte offset).
+# first_difference OURS THEIRS: from `hf2gguf diff`, the first differing KV (else tensor) with its
+# detail lines, else its first header line; cmp's byte offset if diff says nothing.
 first_difference() {
-    local d
-    d=$("$bin" diff "$1" "$2" 2>&1 | grep -v -m1 -i '^identical' || true)
-    [[ -n $d ]] || d="$(cmp "$1" "$2" 2>&1 | head -1)"
+    local report d
+    report=$("$bin" diff "$1" "$2" 2>&1 || true)
+    d=$(awk '/^(kv|tensors):/ && !found { found = 1; sub(/:$/, ""); printf "%s", $0; next }
+             found == 1 && /^ / { sub(/^ +/, ""); printf "; %s", $0; next }
+             found == 1 { exit }' <<< "$report")
+    [[ -n $d ]] || d=$(head -1 <<< "$report")
+    [[ -n $d ]] || d=$(cmp "$1" "$2" 2>&1 | head -1)
+    d=${d//A: /ours: }
+    d=${d//B: /llama.cpp: }
     echo "${d//|/\\|}"
 }
 
@@ -58,8 +67,8 @@ compare() { # FILE_NAME MODEL_DIR [converter options...]
     fi
 }
 
-models=("$shared/models/stories260K-hf" "$shared/models/stories260K-hf-untied")
-[[ -n ${HF_INTEROP_TINY_BIAS_DIR:-} ]] && models+=("$HF_INTEROP_TINY_BIAS_DIR")
+bash "$here/make-tiny.sh" "$mktiny" "$shared" "$work/models/tiny-qkv-bias" > /dev/null
+models=("$shared/models/stories260K-hf" "$shared/models/stories260K-hf-untied" "$work/models/tiny-qkv-bias")
 for model in "${models[@]}"; do
     m=$(basename "$model")
     for type in f32 f16 bf16 q8_0 auto; do

@@ -16,6 +16,15 @@ src=$2/tests/interop
 npm_dir=$work/npm
 mkdir -p "$npm_dir"
 
+require_node_20() {
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    if ((major < 20)); then
+        echo "interop: node $(node --version) is too old: node-llama-cpp 3.22.1 needs node >= 20" >&2
+        exit 1
+    fi
+}
+
 install_peers() {
     cp "$src/package.json" "$src/package-lock.json" "$src"/*.mjs "$npm_dir/"
     local stamp=$npm_dir/node_modules/.hf2gguf-lock-sha256
@@ -60,6 +69,7 @@ build_llama_logits() {
     echo "interop: built $work/llama_logits against $bins"
 }
 
+require_node_20
 install_peers
 check_peers_load
 fetch_headers
