@@ -126,6 +126,8 @@ hf_status tok_encode(const tok_vocab *v, const char *text, size_t len, int add_s
     *ids = NULL;
     *n_ids = 0;
     if (!text && len) return hf_fail(err, HF_ERR_ARG, "tok_encode: NULL text with length %zu", len);
+    /* working buffers take up to 8 bytes per input byte (escaped, re-encoded text) */
+    if (len > SIZE_MAX / 16) return hf_fail(err, HF_ERR_RANGE, "tok_encode: text of %zu bytes is too long", len);
     tok_ids out = {0};
     frag_list list = {0};
     hf_status st = partition(v, text, len, parse_special, &list, err);
@@ -145,9 +147,15 @@ hf_status tok_encode(const tok_vocab *v, const char *text, size_t len, int add_s
 
 /* ==== Pieces ==== */
 
-static size_t copy_out(const char *src, size_t n, char *buf, size_t cap) {
-    if (buf && cap) memcpy(buf, src, n < cap ? n : cap);
-    return n;
+/* Output that counts every byte but stores only what fits (callers learn the needed size). */
+typedef struct sink {
+    char *buf;
+    size_t cap, n;
+} sink;
+
+static void put(sink *o, const char *src, size_t k) {
+    if (o->buf && o->n < o->cap) memcpy(o->buf + o->n, src, k < o->cap - o->n ? k : o->cap - o->n);
+    o->n += k;
 }
 
 static int hex_digit(char c) {
@@ -158,55 +166,46 @@ static int hex_digit(char c) {
 }
 
 /* "<0xXX>" -> the byte (llama.cpp parses text[3..4] as hex). */
-static size_t byte_piece(const char *t, size_t len, char *buf, size_t cap) {
+static void byte_piece(sink *o, const char *t, size_t len) {
     int hi = len >= 5 ? hex_digit(t[3]) : -1, lo = len >= 5 ? hex_digit(t[4]) : -1;
     char b = (char)(hi < 0 ? 0 : lo < 0 ? hi : hi * 16 + lo);
-    return copy_out(&b, 1, buf, cap);
+    put(o, &b, 1);
 }
 
 /* SPM normal token: U+2581 -> ' '. */
-static size_t unescape_piece(const char *t, size_t len, char *buf, size_t cap) {
-    size_t n = 0;
+static void unescape_piece(sink *o, const char *t, size_t len) {
     for (size_t i = 0; i < len; i++) {
-        char c = t[i];
         if (i + 2 < len && memcmp(t + i, "\xe2\x96\x81", 3) == 0) {
-            c = ' ';
+            put(o, " ", 1);
             i += 2;
+        } else {
+            put(o, t + i, 1);
         }
-        if (buf && n < cap) buf[n] = c;
-        n++;
     }
-    return n;
 }
 
 /* BPE normal token: each character of the GPT-2 alphabet back to its byte; other characters
  * become "[UNK_BYTE_0x<hex>" + token text + "]" as in llama.cpp's llama_decode_text. */
-static size_t bpe_text_piece(const char *t, size_t len, char *buf, size_t cap) {
-    size_t n = 0;
+static void bpe_text_piece(sink *o, const char *t, size_t len) {
+    static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < len;) {
         size_t cl = tok_utf8_len((uint8_t)t[i]);
         if (cl > len - i) cl = len - i;
         int b = tok_unicode_to_byte(t + i, cl);
         if (b >= 0) {
-            if (buf && n < cap) buf[n] = (char)b;
-            n++;
+            char c = (char)b;
+            put(o, &c, 1);
         } else {
-            static const char hex[] = "0123456789abcdef";
-            char tmp[32];
-            size_t k = 0;
-            memcpy(tmp, "[UNK_BYTE_0x", 12);
-            k = 12;
+            put(o, "[UNK_BYTE_0x", 12);
             for (size_t j = 0; j < cl; j++) {
-                tmp[k++] = hex[(uint8_t)t[i + j] >> 4];
-                tmp[k++] = hex[(uint8_t)t[i + j] & 15];
+                char h[2] = {hex[(uint8_t)t[i + j] >> 4], hex[(uint8_t)t[i + j] & 15]};
+                put(o, h, 2);
             }
-            n += copy_out(tmp, k, buf && n < cap ? buf + n : NULL, n < cap ? cap - n : 0);
-            n += copy_out(t, len, buf && n < cap ? buf + n : NULL, n < cap ? cap - n : 0);
-            n += copy_out("]", 1, buf && n < cap ? buf + n : NULL, n < cap ? cap - n : 0);
+            put(o, t, len);
+            put(o, "]", 1);
         }
         i += cl;
     }
-    return n;
 }
 
 size_t tok_piece_ex(const tok_vocab *v, int32_t id, int special, char *buf, size_t cap) {
@@ -216,11 +215,16 @@ size_t tok_piece_ex(const tok_vocab *v, int32_t id, int special, char *buf, size
     if (!special && (attr & special_attr)) return 0;
     const char *t = tok__text(v, id);
     size_t len = v->len[id];
-    if (attr & (special_attr | TOK_ATTR_USER_DEFINED)) return copy_out(t, len, buf, cap);
-    if (attr & TOK_ATTR_NORMAL)
-        return v->model == TOK_MODEL_SPM ? unescape_piece(t, len, buf, cap) : bpe_text_piece(t, len, buf, cap);
-    if (attr & TOK_ATTR_BYTE) return byte_piece(t, len, buf, cap);
-    return 0; /* UNUSED/undefined tokens render as nothing */
+    sink o = {buf, cap, 0};
+    if (attr & (special_attr | TOK_ATTR_USER_DEFINED))
+        put(&o, t, len);
+    else if ((attr & TOK_ATTR_NORMAL) && v->model == TOK_MODEL_SPM)
+        unescape_piece(&o, t, len);
+    else if (attr & TOK_ATTR_NORMAL)
+        bpe_text_piece(&o, t, len);
+    else if (attr & TOK_ATTR_BYTE)
+        byte_piece(&o, t, len);
+    return o.n; /* UNUSED/undefined tokens render as nothing */
 }
 
 size_t tok_piece(const tok_vocab *v, int32_t id, char *buf, size_t cap) { return tok_piece_ex(v, id, 1, buf, cap); }
@@ -282,7 +286,8 @@ size_t tok_decode(const tok_vocab *v, const int32_t *ids, size_t n, int remove_s
         at += k;
     }
     if (v->clean_spaces) at = clean_spaces(tmp, at);
-    copy_out(tmp, at, buf, cap);
+    sink o = {buf, cap, 0};
+    put(&o, tmp, at);
     free(tmp);
     return at;
 }
