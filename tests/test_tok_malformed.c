@@ -23,6 +23,8 @@ typedef struct spec {
     uint64_t n_merges;
     int tokens_as_ints;           /* write tokens as an i32 array instead */
     int add_bos;                  /* -1: key absent */
+    int pad_minus_one;            /* write padding_token_id = -1 as i32 */
+    const char *bos_as_string;    /* write bos_token_id as this string */
 } spec;
 
 static char *g_dir;
@@ -65,6 +67,9 @@ static const char *write_vocab(const spec *s) {
     if (s->merges)
         assert_int_equal(gguf_w_add_arr_str(w, "tokenizer.ggml.merges", s->merges, NULL, s->n_merges, &err), HF_OK);
     if (s->add_bos >= 0) assert_int_equal(gguf_w_add_bool(w, "tokenizer.ggml.add_bos_token", s->add_bos, &err), HF_OK);
+    if (s->pad_minus_one) assert_int_equal(gguf_w_add_i32(w, "tokenizer.ggml.padding_token_id", -1, &err), HF_OK);
+    if (s->bos_as_string)
+        assert_int_equal(gguf_w_add_str(w, "tokenizer.ggml.bos_token_id", s->bos_as_string, &err), HF_OK);
     assert_int_equal(gguf_w_begin(w, path, &err), HF_OK);
     assert_int_equal(gguf_w_finish(w, &err), HF_OK);
     gguf_w_free(w);
@@ -183,6 +188,26 @@ static void add_bos_without_a_bos_token_is_rejected(void **state) {
     expect_load_error(&s, HF_ERR_FORMAT, "BOS");
 }
 
+/* An id key holding a number outside the vocab (-1 is common for "none") is ignored, as in
+ * llama.cpp; a non-number is an error naming the key. */
+static void special_id_keys_out_of_range_are_ignored_but_mistyped_rejected(void **state) {
+    (void)state;
+    spec s = spm_spec();
+    s.pad_minus_one = 1;
+    gguf_file *f;
+    const char *path = write_vocab(&s);
+    hf_err err = {0};
+    assert_int_equal(gguf_open(&f, path, &err), HF_OK);
+    tok_vocab *v;
+    assert_int_equal(tok_load(&v, f, &err), HF_OK);
+    assert_int_equal(tok_bos(v), 1);
+    tok_free(v);
+    gguf_close(f);
+    s = spm_spec();
+    s.bos_as_string = "1";
+    expect_load_error(&s, HF_ERR_FORMAT, "tokenizer.ggml.bos_token_id");
+}
+
 /* ==== The merge rules on tiny vocabs ==== */
 
 static void expect_encoding(const tok_vocab *v, const char *text, const int32_t *want, size_t n_want) {
@@ -252,6 +277,7 @@ int main(void) {
         cmocka_unit_test(bpe_without_merges_or_with_bad_merges_is_rejected),
         cmocka_unit_test(unknown_pre_tokenizer_is_unsupported),
         cmocka_unit_test(add_bos_without_a_bos_token_is_rejected),
+        cmocka_unit_test(special_id_keys_out_of_range_are_ignored_but_mistyped_rejected),
         cmocka_unit_test(spm_merges_highest_score_first_and_falls_back_to_unk),
         cmocka_unit_test(bpe_merges_lowest_rank_first),
     };

@@ -191,10 +191,11 @@ static hf_status load_special_ids(tok_vocab *v, const gguf_file *f, hf_err *err)
     for (size_t i = 0; i < sizeof SPECIAL_KEYS / sizeof SPECIAL_KEYS[0]; i++) {
         int32_t *id = field_of(v, SPECIAL_KEYS[i].field);
         if (*id >= v->n) *id = TOK_NULL;
-        if (!gguf_find_kv(f, SPECIAL_KEYS[i].key)) continue;
-        uint32_t val;
-        if (gguf_get_u32(f, SPECIAL_KEYS[i].key, &val, err) != HF_OK) return err ? err->code : HF_ERR_FORMAT;
-        if (val < (uint32_t)v->n) *id = (int32_t)val;
+        const gguf_kv *kv = gguf_find_kv(f, SPECIAL_KEYS[i].key);
+        if (!kv) continue;
+        int64_t val;
+        if (gguf_get_i64(f, SPECIAL_KEYS[i].key, &val, err) != HF_OK) return err ? err->code : HF_ERR_FORMAT;
+        if (val >= 0 && val < v->n) *id = (int32_t)val; /* else keep the default, as llama.cpp */
     }
     return HF_OK;
 }
