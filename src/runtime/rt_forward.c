@@ -186,10 +186,20 @@ static void attention(rt_ctx *c, int64_t layer, int64_t t, int64_t pos0) {
 }
 
 /* y[T x n] += X . W^T, through c->proj. */
-static void matmul_add(rt_ctx *c, const rt_tensor *w, const float *x, int64_t t, float *y) {
+/* Adds an optional bias (b->data NULL: none) to each of t rows of n. */
+static void add_bias_rows(float *y, const rt_tensor *b, int64_t t, int64_t n) {
+    if (!b->data) return;
+    const float *bias = b->data;
+    for (int64_t i = 0; i < t; i++)
+        for (int64_t j = 0; j < n; j++) y[i * n + j] += bias[j];
+}
+
+/* y += W x (+ bias): the residual add happens after the bias, as in llama.cpp's graph. */
+static void matmul_add(rt_ctx *c, const rt_tensor *w, const rt_tensor *bias, const float *x, int64_t t, float *y) {
     rt_acts a;
     rt_acts_convert(c->pool, rt_act_type_for(w), x, w->ne0, t, w->ne0, c->acts, &a);
     rt_matmul(c->pool, w, &a, c->proj, w->ne1);
+    add_bias_rows(c->proj, bias, t, w->ne1);
     for (int64_t i = 0; i < t * w->ne1; i++) y[i] += c->proj[i];
 }
 
@@ -199,11 +209,13 @@ static void feed_forward(rt_ctx *c, const rt_layer *ly, int64_t t) {
     rt_acts a;
     rt_acts_convert(c->pool, rt_act_type_for(&ly->w_gate), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
     rt_matmul(c->pool, &ly->w_gate, &a, c->gate, hp->n_ff);
+    add_bias_rows(c->gate, &ly->b_gate, t, hp->n_ff);
     if (rt_act_type_for(&ly->w_up) != a.type)
         rt_acts_convert(c->pool, rt_act_type_for(&ly->w_up), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
     rt_matmul(c->pool, &ly->w_up, &a, c->up, hp->n_ff);
+    add_bias_rows(c->up, &ly->b_up, t, hp->n_ff);
     rt_swiglu(c->gate, c->up, t * hp->n_ff);
-    matmul_add(c, &ly->w_down, c->gate, t, c->x);
+    matmul_add(c, &ly->w_down, &ly->b_down, c->gate, t, c->x);
 }
 
 static void run_layer(rt_ctx *c, int64_t il, int64_t t, int64_t pos0) {
@@ -213,7 +225,7 @@ static void run_layer(rt_ctx *c, int64_t il, int64_t t, int64_t pos0) {
     project_qkv(c, ly, t);
     rope_and_cache(c, il, t, pos0);
     attention(c, il, t, pos0);
-    matmul_add(c, &ly->wo, c->attn, t, c->x);
+    matmul_add(c, &ly->wo, &ly->bo, c->attn, t, c->x);
     feed_forward(c, ly, t);
 }
 

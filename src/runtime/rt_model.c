@@ -282,10 +282,15 @@ static hf_status take_layer(loader *L, int64_t il, hf_err *err) {
     hf_status st = take_layer_tensor(L, &ly->attn_norm, il, "attn_norm.weight", ROLE_VECTOR, hp->n_embd, 1, 1, err);
     if (st == HF_OK) st = take_qkv(L, ly, il, err);
     if (st == HF_OK) st = take_layer_tensor(L, &ly->wo, il, "attn_output.weight", ROLE_MATRIX, rt_n_q(hp), hp->n_embd, 1, err);
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->bo, il, "attn_output.bias", ROLE_VECTOR, hp->n_embd, 1, 0, err);
     if (st == HF_OK) st = take_layer_tensor(L, &ly->ffn_norm, il, "ffn_norm.weight", ROLE_VECTOR, hp->n_embd, 1, 1, err);
     if (st == HF_OK) st = take_layer_tensor(L, &ly->w_gate, il, "ffn_gate.weight", ROLE_MATRIX, hp->n_embd, hp->n_ff, 1, err);
     if (st == HF_OK) st = take_layer_tensor(L, &ly->w_up, il, "ffn_up.weight", ROLE_MATRIX, hp->n_embd, hp->n_ff, 1, err);
     if (st == HF_OK) st = take_layer_tensor(L, &ly->w_down, il, "ffn_down.weight", ROLE_MATRIX, hp->n_ff, hp->n_embd, 1, err);
+    /* Optional MLP biases (config mlp_bias), as llama.cpp's llama loader accepts them. */
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->b_gate, il, "ffn_gate.bias", ROLE_VECTOR, hp->n_ff, 1, 0, err);
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->b_up, il, "ffn_up.bias", ROLE_VECTOR, hp->n_ff, 1, 0, err);
+    if (st == HF_OK) st = take_layer_tensor(L, &ly->b_down, il, "ffn_down.bias", ROLE_VECTOR, hp->n_embd, 1, 0, err);
     return st;
 }
 

@@ -70,10 +70,13 @@ typedef struct rt_layer {
     const float *bqkv;    /* [n_q + 2*n_kv] F32 bias in Q||K||V order, or NULL */
     float *bqkv_owned;    /* set when bqkv was concatenated at load (freed with the model) */
     rt_tensor wo;         /* {n_q, n_embd} */
+    rt_tensor bo;         /* [n_embd] F32, optional (attention_bias finetunes) */
     rt_tensor ffn_norm;   /* [n_embd] F32 */
     rt_tensor w_gate;     /* {n_embd, n_ff} */
     rt_tensor w_up;       /* {n_embd, n_ff} */
     rt_tensor w_down;     /* {n_ff, n_embd} */
+    rt_tensor b_gate, b_up; /* [n_ff] F32, optional (mlp_bias) */
+    rt_tensor b_down;     /* [n_embd] F32, optional (mlp_bias) */
 } rt_layer;
 
 typedef struct rt_model {
