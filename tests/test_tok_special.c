@@ -2,6 +2,7 @@
  * files. Every expected id list below was checked against llama.cpp v0.5.0 itself
  * (node-llama-cpp 3.22.1: model.tokenize(text, parse_special) and model.detokenize(ids,
  * unparse_special)) and is pinned here. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,53 @@ static void unicode_15_letters_and_digits_split_like_llama_cpp(void **state) {
     }
 }
 
+/* One loaded vocab, several threads encoding at once: same ids as a single thread. */
+typedef struct encode_job {
+    const tok_vocab *v;
+    const char *text;
+    int32_t *ids;
+    size_t n;
+    hf_status st;
+} encode_job;
+
+static void *encode_many(void *arg) {
+    encode_job *j = arg;
+    for (int rep = 0; rep < 20; rep++) {
+        free(j->ids);
+        hf_err err = {0};
+        j->st = tok_encode(j->v, j->text, strlen(j->text), 1, 1, &j->ids, &j->n, &err);
+        if (j->st != HF_OK) break;
+    }
+    return NULL;
+}
+
+static void concurrent_encodes_share_one_vocab(void **state) {
+    (void)state;
+    static const char text[] = "<|im_start|>user\nHello, y'all! 3333 \xf0\x9f\x98\x81 ?\n\n  x<|im_end|>";
+    static const char *const vocabs[] = {"qwen2", "llama-spm"};
+    for (size_t k = 0; k < N(vocabs); k++) {
+        loaded l = open_vocab(vocabs[k]);
+        encode_job ref = {l.v, text, NULL, 0, HF_OK};
+        encode_many(&ref);
+        assert_int_equal(ref.st, HF_OK);
+        encode_job jobs[3];
+        pthread_t th[3];
+        for (int t = 0; t < 3; t++) {
+            jobs[t] = (encode_job){l.v, text, NULL, 0, HF_OK};
+            assert_int_equal(pthread_create(&th[t], NULL, encode_many, &jobs[t]), 0);
+        }
+        for (int t = 0; t < 3; t++) {
+            pthread_join(th[t], NULL);
+            assert_int_equal(jobs[t].st, HF_OK);
+            assert_int_equal(jobs[t].n, ref.n);
+            assert_memory_equal(jobs[t].ids, ref.ids, ref.n * sizeof(int32_t));
+            free(jobs[t].ids);
+        }
+        free(ref.ids);
+        close_vocab(l);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(llama3_parses_control_tokens_only_when_asked),
@@ -230,6 +278,7 @@ int main(void) {
         cmocka_unit_test(pieces_decode_spaces_and_bytes),
         cmocka_unit_test(invalid_utf8_is_tokenized_not_rejected),
         cmocka_unit_test(unicode_15_letters_and_digits_split_like_llama_cpp),
+        cmocka_unit_test(concurrent_encodes_share_one_vocab),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
