@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by record-expected.sh and compare-converter.sh: runs llama.cpp v0.5.0's own
 # convert_hf_to_gguf.py, taken from the source bundle inside the npm package node-llama-cpp@3.22.1.
 #
@@ -31,6 +32,7 @@ refconv_prepare() {
         rm -rf "$REFCONV_DIR"
         git -c advice.detachedHead=false clone --quiet "$bundle" "$REFCONV_DIR"
     fi
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     REFCONV_COMMIT=$(git -C "$REFCONV_DIR" rev-parse HEAD)
     mkdir -p "$work/pystub/transformers"
     # The converter imports transformers only for AutoConfig (conversion/base.py); when that
