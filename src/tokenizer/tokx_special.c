@@ -56,7 +56,14 @@ typedef struct special {
     int n_types;      /* SPECIAL_TYPES[0..n_types) are active: 7, +eot, +eom */
     ordered ids, add;
     int lowercase, strip_accents; /* -1 unset */
+    cJSON *graveyard;             /* tokenizer_config items replaced during inference */
 } special;
+
+/* del tokenizer_config[key], keeping the item alive until the export ends. */
+static void cfg_unset(special *s, const char *key) {
+    cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(s->c->tok_cfg, key);
+    if (old) cJSON_AddItemToArray(s->graveyard, old);
+}
 
 static int py_truthy(const cJSON *v) {
     if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v)) return 0;
@@ -71,13 +78,14 @@ static int py_eq(const cJSON *a, const cJSON *b) {
     return b && cJSON_Compare(a, b, 1);
 }
 
-/* tokenizer_config[key] = value (a copy); ignored when out of memory, like a failed
- * assignment would be fatal in Python: we report it. */
+/* tokenizer_config[key] = value (a copy), as SpecialVocab mutates its tokenizer_config dict.
+ * A replaced item is moved to the graveyard, not freed: other `specials_seen` pointers may
+ * still refer to it (Python's variables keep their old values too). */
 static hf_status cfg_set(special *s, const char *key, const cJSON *value, const cJSON **out, hf_err *err) {
     cJSON *dup = cJSON_Duplicate(value, 1);
     if (!dup) return hf_fail(err, HF_ERR_NOMEM, "tokenizer export: out of memory");
-    if (json_get(s->c->tok_cfg, key)) cJSON_ReplaceItemInObjectCaseSensitive(s->c->tok_cfg, key, dup);
-    else cJSON_AddItemToObject(s->c->tok_cfg, key, dup);
+    cfg_unset(s, key);
+    cJSON_AddItemToObject(s->c->tok_cfg, key, dup);
     *out = dup;
     return HF_OK;
 }
@@ -132,11 +140,11 @@ static hf_status move_eos(special *s, const cJSON *last, specials_seen *t, hf_er
     if (s->n_types <= T_EOT) {
         s->n_types = T_EOT + 1;
         if (t->eos) st = cfg_set(s, "eot_token", t->eos, &tmp, err);
-        else cJSON_DeleteItemFromObjectCaseSensitive(s->c->tok_cfg, "eot_token");
+        else cfg_unset(s, "eot_token");
     } else if (s->n_types <= T_EOM) {
         s->n_types = T_EOM + 1;
         if (t->eos) st = cfg_set(s, "eom_token", t->eos, &tmp, err);
-        else cJSON_DeleteItemFromObjectCaseSensitive(s->c->tok_cfg, "eom_token");
+        else cfg_unset(s, "eom_token");
     }
     if (st == HF_OK) st = cfg_set(s, "eos_token", last, &t->eos, err);
     return st;
@@ -308,10 +316,11 @@ static hf_status stage(special *s, const char **merges, const uint64_t *mlens, u
 }
 
 hf_status tokx_special_export(tokx_ctx *c, int load_merges, uint64_t n_vocab, hf_err *err) {
-    special s = {.c = c, .n_vocab = n_vocab, .n_types = T_EOT, .lowercase = -1, .strip_accents = -1};
+    special s = {.c = c, .n_vocab = n_vocab, .n_types = T_EOT, .lowercase = -1, .strip_accents = -1,
+                 .graveyard = cJSON_CreateArray()};
     const char **merges = NULL;
     uint64_t *mlens = NULL, n_merges = 0;
-    hf_status st = HF_OK;
+    hf_status st = s.graveyard ? HF_OK : hf_fail(err, HF_ERR_NOMEM, "tokenizer export: out of memory");
     if (load_merges) st = tokx_load_merges(c, &merges, &mlens, &n_merges, err);
     if (st == HF_OK && c->tok_json) {
         const cJSON *norm = json_get(c->tok_json, "normalizer");
@@ -321,5 +330,6 @@ hf_status tokx_special_export(tokx_ctx *c, int load_merges, uint64_t n_vocab, hf
     if (st == HF_OK && py_truthy(c->tok_cfg)) st = match_config_tokens(&s, err);
     if (st == HF_OK) st = config_token_ids(&s, err);
     if (st == HF_OK) st = stage(&s, merges, mlens, n_merges, err);
+    cJSON_Delete(s.graveyard);
     return st;
 }
