@@ -7,6 +7,8 @@
 //                    otherwise): the mistake of concatenating in the wrong order.
 // MODE skip-permute: in every layer, undo llama.cpp's Q/K RoPE row permutation, i.e. write the
 //                    rows in Hugging Face's rotate_half order: a converter that forgot to permute.
+// MODE swap-qk-bias: in blk.0.attn_qkv.bias, swap the first n_kv_rows Q entries with the K
+//                    entries: biases concatenated in the wrong order.
 // The header is untouched, so only a reader that runs the model can tell.
 import {readFileSync, writeFileSync} from "node:fs";
 import {gguf} from "@huggingface/gguf";
@@ -30,6 +32,18 @@ function rowView(file, info, dataOffset, firstRow, rows) {
     if (!rowBytes) throw new Error(`${info.name}: unsupported type ${info.dtype}`);
     const start = Number(dataOffset + info.offset) + firstRow * rowBytes;
     return {rowBytes, bytes: file.subarray(start, start + rows * rowBytes)};
+}
+
+// The Q and K parts of blk.0.attn_qkv.bias (F32, one "row" per element).
+function qkBiasRegions(file, parsed, hp) {
+    const info = parsed.tensorInfos.find((t) => t.name === "blk.0.attn_qkv.bias");
+    if (!info || info.dtype !== 0) throw new Error("no F32 blk.0.attn_qkv.bias");
+    const qRows = hp.nHead * hp.headDim;
+    const start = Number(parsed.tensorDataOffset + info.offset);
+    return {
+        q: {rowBytes: 4, bytes: file.subarray(start, start + 4 * qRows)},
+        k: {rowBytes: 4, bytes: file.subarray(start + 4 * qRows, start + 4 * (qRows + hp.nHeadKv * hp.headDim))},
+    };
 }
 
 // Locates the Q and K row blocks of layer `bid`, fused or not.
@@ -69,13 +83,13 @@ function unpermute(region, nHeads, headDim) {
 
 async function main() {
     const [mode, input, output] = process.argv.slice(2);
-    if (!["swap-qk", "skip-permute"].includes(mode) || !output)
-        throw new Error("usage: break-gguf.mjs swap-qk|skip-permute IN.gguf OUT.gguf");
+    if (!["swap-qk", "skip-permute", "swap-qk-bias"].includes(mode) || !output)
+        throw new Error("usage: break-gguf.mjs swap-qk|skip-permute|swap-qk-bias IN.gguf OUT.gguf");
     const parsed = await gguf(input, {allowLocalFile: true});
     const hp = hparams(parsed.metadata);
     const file = readFileSync(input);
-    if (mode === "swap-qk") {
-        const {q, k} = qkRegions(file, parsed, hp, 0);
+    if (mode === "swap-qk" || mode === "swap-qk-bias") {
+        const {q, k} = mode === "swap-qk" ? qkRegions(file, parsed, hp, 0) : qkBiasRegions(file, parsed, hp);
         swapRows(q.bytes, k.bytes, hp.nHeadKv * hp.headDim, q.rowBytes);
     } else {
         for (let bid = 0; bid < hp.nLayer; bid++) {
