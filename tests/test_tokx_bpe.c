@@ -227,6 +227,41 @@ static void mistral_tokenizer_json_takes_the_llamahf_path(void **state) {
     free(tmp);
 }
 
+/* SHA-256 of the tokenizer.* KV records of llama.cpp v0.5.0's convert_hf_to_gguf.py
+ * --vocab-only on a directory with these tokenizer files and a config.json with these
+ * values (our whole vocab-only file was cmp-identical). transformers is not installable
+ * here, so for those runs AutoTokenizer was a small stand-in reading tokenizer.json and
+ * get_vocab_base_pre returned the name llama.cpp's hash table gives (llama-bpe, qwen2):
+ * the pins cover the converter's own rules and order, not transformers' internals. */
+typedef struct glue_pin {
+    const char *dir, *config, *sha256;
+} glue_pin;
+
+static const glue_pin GLUE_PINS[] = {
+    {LLAMA3_DIR, "{\"vocab_size\": 128256, \"bos_token_id\": 128000, \"eos_token_id\": [128001, 128009]}",
+     "f4a70c00322cc849c5f940995322e63d54f7821372e6090252bb676074aeba04"},
+    {QWEN3_DIR,
+     "{\"model_type\": \"qwen3\", \"vocab_size\": 151936, \"bos_token_id\": 151643, \"eos_token_id\": 151645}",
+     "35c82938b69e131ed3d95b6e7a8f2e7554560fa8b8f5e02266991853b6247e2b"},
+    {MISTRAL_DIR, "{\"vocab_size\": 32000, \"bos_token_id\": 1, \"eos_token_id\": 2}",
+     "2a487082bf5e1c14edcc744a1a8ea7ab6670e2d05cfa03c29ee57094dae3bd87"},
+};
+
+static void whole_sections_equal_llamacpp_converter_runs(void **state) {
+    (void)state;
+    char *tmp = tu_tmpdir();
+    for (size_t i = 0; i < sizeof(GLUE_PINS) / sizeof(GLUE_PINS[0]); i++) {
+        gguf_file *f = export_or_fail(tu_shared(GLUE_PINS[i].dir), GLUE_PINS[i].config, NULL, tu_path(tmp, "v.gguf"));
+        char hex[65];
+        tt_tokenizer_sha256(f, hex);
+        if (strcmp(hex, GLUE_PINS[i].sha256))
+            fail_msg("%s: tokenizer section sha256 %s, expected %s", GLUE_PINS[i].dir, hex, GLUE_PINS[i].sha256);
+        gguf_close(f);
+    }
+    tu_rmrf(tmp);
+    free(tmp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(llama3_equals_ggml_vocab_llama_bpe),
@@ -235,6 +270,7 @@ int main(void) {
         cmocka_unit_test(pair_merges_added_tokens_and_vocab_pre_override),
         cmocka_unit_test(merges_txt_is_the_fallback),
         cmocka_unit_test(mistral_tokenizer_json_takes_the_llamahf_path),
+        cmocka_unit_test(whole_sections_equal_llamacpp_converter_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
