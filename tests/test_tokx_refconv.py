@@ -108,7 +108,9 @@ def make_dir(root, name, shared, links, config, files):
 
 
 CASES = [
-    # name, links, config overrides, extra files, pre (None: SentencePiece, no stand-in needed)
+    # name, links, config overrides, extra files, pre (None: SentencePiece, no stand-in needed);
+    # no links: the shared model directory of that name, as it is
+    ("stories260K-hf", [], {}, {}, None),
     ("spm-added-rules", ["llama2-sentencepiece/tokenizer.model"], {"vocab_size": 32010, "unk_token_id": 0},
      {"added_tokens.json": '{"<extra_0>": 32000, "<|tool|>": 32001, "<far>": 40000}',
       "tokenizer_config.json": json.dumps({
@@ -140,7 +142,7 @@ def main():
         env = dict(os.environ, LLAMACPP=llamacpp,
                    PYTHONPATH=os.pathsep.join([os.path.join(root, "stub"), gguf_py, llamacpp]))
         for name, links, config, files, pre in CASES:
-            d = make_dir(root, name, shared, links, config, files)
+            d = make_dir(root, name, shared, links, config, files) if links else os.path.join(shared, "models", name)
             out = os.path.join(root, name + ".gguf")
             env["FAKE_PRE"] = pre or "unused"
             subprocess.run([sys.executable, os.path.join(root, "runner.py"), d, "--vocab-only", "--outfile", out],

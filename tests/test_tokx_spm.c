@@ -15,7 +15,7 @@ static gguf_file *export_or_fail(const char *dir, const char *config, const char
 
 /* SHA-256 of the tokenizer.* KV records of llama.cpp v0.5.0's
  * `convert_hf_to_gguf.py stories260K-hf --vocab-only` output (checked equal to ours with
- * cmp on the extracted bytes; the file itself is not in the repository). */
+ * cmp on the extracted bytes; tests/test_tokx_refconv.py regenerates it). */
 #define STORIES_TOKENIZER_SHA256 "78b991d37b5a95c525b2495ed687f6fd62893f703675d31d96f8bc6155488e4b"
 
 static void stories260k_equals_llamacpp_converter(void **state) {
