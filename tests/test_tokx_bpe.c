@@ -8,7 +8,6 @@
 #define MISTRAL_DIR "models/hf-tokenizers/mistral-7b-32k"
 #define REF_LLAMA_BPE "models/gguf-vocab/ggml-vocab-llama-bpe.gguf"
 #define REF_QWEN2 "models/gguf-vocab/ggml-vocab-qwen2.gguf"
-#define REF_GPT2 "models/gguf-vocab/ggml-vocab-gpt-2.gguf"
 
 static gguf_file *export_or_fail(const char *dir, const char *config, const char *pre, const char *out) {
     hf_err err = {0};
@@ -94,45 +93,100 @@ static void qwen3_matches_qwen2_vocab_where_the_files_agree(void **state) {
     free(tmp);
 }
 
-/* A GPT-2 tokenizer.json rebuilt from llama.cpp's gpt-2 vocab file (vocab, "a b" merges,
- * <|endoftext|> added) with GPT-2's pre-tokenizer is recognised as "gpt-2" and round-trips. */
-static void gpt2_tokenizer_json_is_recognised(void **state) {
-    (void)state;
-    char *tmp = tu_tmpdir();
-    gguf_file *ref = tt_open(tu_shared(REF_GPT2));
+/* llama.cpp's vocab files for tokenizers whose tokenizer.json is not in ../shared: the
+ * pre-tokenizer chain of the real model (from its public tokenizer.json), the vocabulary and
+ * merges from the file. */
+typedef struct rebuilt {
+    const char *name, *pre_tokenizer;
+} rebuilt;
+
+static const rebuilt REBUILT[] = {
+    {"gpt-2", "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": true}"},
+    {"starcoder", "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Digits\", \"individual_digits\": true},"
+                  " {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": true}]}"},
+    {"falcon", "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Punctuation\", \"behavior\": \"Contiguous\"},"
+               " {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": true},"
+               " {\"type\": \"Digits\", \"individual_digits\": false}, {\"type\": \"Split\", \"pattern\": {\"Regex\":"
+               " \"[0-9][0-9][0-9]\"}, \"behavior\": \"Isolated\", \"invert\": false}]}"},
+    {"qwen35", "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": "
+               "\"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?[\\\\p{L}\\\\p{M}]+|\\\\p{N}| ?[^\\\\s\\\\p{L}"
+               "\\\\p{M}\\\\p{N}]+[\\\\r\\\\n]*|\\\\s*[\\\\r\\\\n]+|\\\\s+(?!\\\\S)|\\\\s+\"}, \"behavior\": \"Isolated\","
+               " \"invert\": false}, {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": false,"
+               " \"use_regex\": false}]}"},
+};
+
+static int is_pad_text(gguf_str s, uint64_t i) {
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "[PAD%llu]", (unsigned long long)i);
+    return s.len == (uint64_t)n && !memcmp(s.ptr, buf, s.len);
+}
+
+/* tokenizer.json from a vocab file: [PAD{i}] slots are holes, CONTROL tokens are special
+ * added tokens, the rest is the model vocab; merges as "a b" strings. */
+static char *tokenizer_json_from_vocab(const gguf_file *ref, const char *pre_tokenizer) {
     const gguf_kv *toks = gguf_find_kv(ref, "tokenizer.ggml.tokens"), *merges = gguf_find_kv(ref, "tokenizer.ggml.merges");
+    const gguf_kv *types = gguf_find_kv(ref, "tokenizer.ggml.token_type");
     cJSON *root = cJSON_CreateObject(), *model = cJSON_AddObjectToObject(root, "model");
+    cJSON *added = cJSON_AddArrayToObject(root, "added_tokens");
     cJSON_AddStringToObject(model, "type", "BPE");
     cJSON *vocab = cJSON_AddObjectToObject(model, "vocab"), *ml = cJSON_AddArrayToObject(model, "merges");
-    char buf[512];
+    char buf[1024];
     for (uint64_t i = 0; i < toks->n; i++) {
         gguf_str s = gguf_arr_str(ref, toks, i);
+        if (is_pad_text(s, i)) continue;
         snprintf(buf, sizeof(buf), "%.*s", (int)s.len, s.ptr);
-        cJSON_AddItemToObject(vocab, buf, cJSON_CreateNumber((double)i));
+        if (gguf_arr_num(types, i) == 3) {
+            cJSON *a = cJSON_CreateObject();
+            cJSON_AddNumberToObject(a, "id", (double)i);
+            cJSON_AddStringToObject(a, "content", buf);
+            cJSON_AddTrueToObject(a, "special");
+            cJSON_AddItemToArray(added, a);
+        } else {
+            cJSON_AddItemToObject(vocab, buf, cJSON_CreateNumber((double)i));
+        }
     }
     for (uint64_t i = 0; i < merges->n; i++) {
         gguf_str s = gguf_arr_str(ref, merges, i);
         snprintf(buf, sizeof(buf), "%.*s", (int)s.len, s.ptr);
         cJSON_AddItemToArray(ml, cJSON_CreateString(buf));
     }
-    cJSON_AddItemToObject(root, "added_tokens", cJSON_Parse("[{\"id\": 50256, \"content\": \"<|endoftext|>\", \"special\": true}]"));
-    cJSON_AddItemToObject(root, "pre_tokenizer",
-                          cJSON_Parse("{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, "
-                                      "\"use_regex\": true}"));
+    cJSON_AddItemToObject(root, "pre_tokenizer", cJSON_Parse(pre_tokenizer));
     char *text = cJSON_PrintUnformatted(root);
-    tt_write_text(tmp, "tokenizer.json", text);
-    tt_write_text(tmp, "tokenizer_config.json", "{\"bos_token\": \"<|endoftext|>\", \"eos_token\": \"<|endoftext|>\"}");
-    gguf_file *f = export_or_fail(tmp, NULL, NULL, tu_path(tmp, "v.gguf"));
-    static const char *const keys[] = {"tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.tokens",
-                                       "tokenizer.ggml.token_type", "tokenizer.ggml.merges",
-                                       "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) tt_assert_kv_equal(f, ref, keys[i]);
-    gguf_close(f);
-    gguf_close(ref);
-    free(text);
     cJSON_Delete(root);
-    tu_rmrf(tmp);
-    free(tmp);
+    return text;
+}
+
+/* Each rebuilt tokenizer.json is recognised as its llama.cpp name and round-trips: tokens,
+ * merges, and token types (the [PAD] fill is UNUSED in v0.5.0; the qwen35 file, written by an
+ * older converter, has USER_DEFINED there). */
+static void vocab_files_rebuilt_as_tokenizer_json_are_recognised(void **state) {
+    (void)state;
+    for (size_t r = 0; r < sizeof(REBUILT) / sizeof(REBUILT[0]); r++) {
+        char *tmp = tu_tmpdir(), ref_path[512], config[64];
+        snprintf(ref_path, sizeof(ref_path), "models/gguf-vocab/ggml-vocab-%s.gguf", REBUILT[r].name);
+        gguf_file *ref = tt_open(tu_shared(ref_path));
+        const gguf_kv *rt = gguf_find_kv(ref, "tokenizer.ggml.tokens"), *ry = gguf_find_kv(ref, "tokenizer.ggml.token_type");
+        char *text = tokenizer_json_from_vocab(ref, REBUILT[r].pre_tokenizer);
+        tt_write_text(tmp, "tokenizer.json", text);
+        snprintf(config, sizeof(config), "{\"vocab_size\": %llu}", (unsigned long long)rt->n);
+        gguf_file *f = export_or_fail(tmp, config, NULL, tu_path(tmp, "v.gguf"));
+        tt_assert_kv_equal(f, ref, "tokenizer.ggml.model");
+        tt_assert_kv_equal(f, ref, "tokenizer.ggml.pre");
+        tt_assert_kv_equal(f, ref, "tokenizer.ggml.tokens");
+        tt_assert_kv_equal(f, ref, "tokenizer.ggml.merges");
+        const gguf_kv *y = gguf_find_kv(f, "tokenizer.ggml.token_type");
+        for (uint64_t i = 0; i < rt->n; i++) {
+            double want = is_pad_text(gguf_arr_str(ref, rt, i), i) ? 5 : gguf_arr_num(ry, i);
+            if (gguf_arr_num(y, i) != want)
+                fail_msg("%s: token_type[%llu] = %g, expected %g", REBUILT[r].name, (unsigned long long)i,
+                         gguf_arr_num(y, i), want);
+        }
+        gguf_close(f);
+        gguf_close(ref);
+        free(text);
+        tu_rmrf(tmp);
+        free(tmp);
+    }
 }
 
 /* A small byte-level tokenizer.json: vocab, added tokens, merges in the pair format. */
@@ -266,7 +320,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(llama3_equals_ggml_vocab_llama_bpe),
         cmocka_unit_test(qwen3_matches_qwen2_vocab_where_the_files_agree),
-        cmocka_unit_test(gpt2_tokenizer_json_is_recognised),
+        cmocka_unit_test(vocab_files_rebuilt_as_tokenizer_json_are_recognised),
         cmocka_unit_test(pair_merges_added_tokens_and_vocab_pre_override),
         cmocka_unit_test(merges_txt_is_the_fallback),
         cmocka_unit_test(mistral_tokenizer_json_takes_the_llamahf_path),

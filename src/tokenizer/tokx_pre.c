@@ -45,6 +45,8 @@ static const pre_row PRE_TABLE[] = {
     {"gpt-2", "ByteLevel(0,1)", 50000, 0xe9cb995b5ed1931eull, "openai-community/gpt2; merges = ggml-vocab-gpt-2.gguf"},
     {"starcoder", "Digits(1)|ByteLevel(0,1)", 48872, 0xe680b79eda65b03bull,
      "starcoder2 Digits+ByteLevel chain; merges = ggml-vocab-starcoder.gguf"},
+    {"falcon", "Punctuation|ByteLevel(0,1)|Digits(0)|Split(Regex:[0-9][0-9][0-9],Isolated,0)", 64784,
+     0x6d9e5774e17ee8fbull, "falcon-7b chain (public tokenizer.json copies); merges = ggml-vocab-falcon.gguf"},
 };
 
 uint64_t tokx_merges_fingerprint(const char *const *merges, const uint64_t *lens, uint64_t n) {
