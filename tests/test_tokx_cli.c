@@ -29,17 +29,15 @@ static void convert_vocab_only(const char *dir, const char *extra, const char *o
     free(err);
 }
 
-static void vocab_only_reproduces_llama_spm_vocab(void **state) {
-    (void)state;
-    static const char *const links[] = {"models/llama2-sentencepiece/tokenizer.model"};
-    char *dir = model_dir(32000, links, 1);
+/* Converts a model dir made of the links with --vocab-only and compares keys with ref. */
+static void check_vocab_only(uint64_t vocab_size, const char *const *links, size_t n_links, const char *ref_rel,
+                             const char *const *keys, size_t n_keys) {
+    char *dir = model_dir(vocab_size, links, n_links);
     char out[4096];
     snprintf(out, sizeof(out), "%s", tu_path(dir, "vocab.gguf"));
     convert_vocab_only(dir, "", out);
-    gguf_file *f = tt_open(out), *ref = tt_open(tu_shared("models/gguf-vocab/ggml-vocab-llama-spm.gguf"));
-    static const char *const keys[] = {"tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.tokens",
-                                       "tokenizer.ggml.scores", "tokenizer.ggml.token_type"};
-    for (size_t i = 0; i < 5; i++) tt_assert_kv_equal(f, ref, keys[i]);
+    gguf_file *f = tt_open(out), *ref = tt_open(tu_shared(ref_rel));
+    for (size_t i = 0; i < n_keys; i++) tt_assert_kv_equal(f, ref, keys[i]);
     assert_int_equal(gguf_n_tensors(f), 0);
     gguf_close(f);
     gguf_close(ref);
@@ -47,23 +45,22 @@ static void vocab_only_reproduces_llama_spm_vocab(void **state) {
     free(dir);
 }
 
+static void vocab_only_reproduces_llama_spm_vocab(void **state) {
+    (void)state;
+    static const char *const links[] = {"models/llama2-sentencepiece/tokenizer.model"};
+    static const char *const keys[] = {"tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.tokens",
+                                       "tokenizer.ggml.scores", "tokenizer.ggml.token_type"};
+    check_vocab_only(32000, links, 1, "models/gguf-vocab/ggml-vocab-llama-spm.gguf", keys, 5);
+}
+
 static void vocab_only_reproduces_llama_bpe_vocab(void **state) {
     (void)state;
     static const char *const links[] = {"models/hf-tokenizers/llama3/tokenizer.json",
                                         "models/hf-tokenizers/llama3/tokenizer_config.json"};
-    char *dir = model_dir(128256, links, 2);
-    char out[4096];
-    snprintf(out, sizeof(out), "%s", tu_path(dir, "vocab.gguf"));
-    convert_vocab_only(dir, "", out);
-    gguf_file *f = tt_open(out), *ref = tt_open(tu_shared("models/gguf-vocab/ggml-vocab-llama-bpe.gguf"));
     static const char *const keys[] = {"tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.tokens",
                                        "tokenizer.ggml.token_type", "tokenizer.ggml.merges",
                                        "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) tt_assert_kv_equal(f, ref, keys[i]);
-    gguf_close(f);
-    gguf_close(ref);
-    tu_rmrf(dir);
-    free(dir);
+    check_vocab_only(128256, links, 2, "models/gguf-vocab/ggml-vocab-llama-bpe.gguf", keys, 7);
 }
 
 /* Unknown BPE pre-tokenizer: non-zero exit, one message naming tokenizer.json and --vocab-pre,
