@@ -130,26 +130,14 @@ static inline void tt_sha256_block(uint32_t h[8], const uint8_t *p) {
     for (int i = 0; i < 8; i++) h[i] += v[i];
 }
 
-/* Hex SHA-256 of the concatenated records of every tokenizer.* KV pair, in file order. */
-static inline void tt_tokenizer_sha256(const gguf_file *f, char hex[65]) {
+/* Hex SHA-256 of n bytes. */
+static inline void tt_sha256(const uint8_t *p, uint64_t n, char hex[65]) {
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     uint8_t buf[64];
-    size_t fill = 0;
-    uint64_t total = 0;
-    for (int64_t i = 0; i < gguf_n_kv(f); i++) {
-        if (strncmp(gguf_kv_at(f, i)->key, "tokenizer.", 10)) continue;
-        const uint8_t *p;
-        uint64_t n;
-        tt_kv_record(f, i, &p, &n);
-        total += n;
-        for (uint64_t j = 0; j < n; j++) {
-            buf[fill++] = p[j];
-            if (fill == 64) {
-                tt_sha256_block(h, buf);
-                fill = 0;
-            }
-        }
-    }
+    uint64_t i = 0;
+    for (; n - i >= 64; i += 64) tt_sha256_block(h, p + i);
+    size_t fill = (size_t)(n - i);
+    memcpy(buf, p + i, fill);
     buf[fill++] = 0x80;
     if (fill > 56) {
         memset(buf + fill, 0, 64 - fill);
@@ -157,9 +145,29 @@ static inline void tt_tokenizer_sha256(const gguf_file *f, char hex[65]) {
         fill = 0;
     }
     memset(buf + fill, 0, 56 - fill);
-    for (int i = 0; i < 8; i++) buf[56 + i] = (uint8_t)((total * 8) >> (56 - 8 * i));
+    for (int k = 0; k < 8; k++) buf[56 + k] = (uint8_t)((n * 8) >> (56 - 8 * k));
     tt_sha256_block(h, buf);
-    for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", h[i]);
+    for (int k = 0; k < 8; k++) snprintf(hex + 8 * k, 9, "%08x", h[k]);
+}
+
+/* Hex SHA-256 of the concatenated records of every tokenizer.* KV pair, in file order. */
+static inline void tt_tokenizer_sha256(const gguf_file *f, char hex[65]) {
+    uint64_t total = 0, at = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        uint8_t *buf = pass ? malloc(total + 1) : NULL;
+        for (int64_t i = 0; i < gguf_n_kv(f); i++) {
+            if (strncmp(gguf_kv_at(f, i)->key, "tokenizer.", 10)) continue;
+            const uint8_t *p;
+            uint64_t n;
+            tt_kv_record(f, i, &p, &n);
+            if (pass) memcpy(buf + at, p, n), at += n;
+            else total += n;
+        }
+        if (pass) {
+            tt_sha256(buf, total, hex);
+            free(buf);
+        }
+    }
 }
 
 /* A temp model directory with symlinks to shared files and small written ones. */
