@@ -138,7 +138,12 @@ static void export_errors_name_the_file(void **state) {
     /* ids past config.json's vocab_size */
     tt_write_text(tmp, "tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 9}}}");
     assert_int_equal(tt_export(tmp, "{\"vocab_size\": 4}", "gpt-2", out, &err), HF_ERR_FORMAT);
-    assert_contains(err.msg, "vocab size 4");
+    assert_contains(err.msg, "not below the vocab size");
+
+    /* a huge id without config.json: rejected before any id table is allocated */
+    tt_write_text(tmp, "tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 4000000000}}}");
+    assert_int_equal(tt_export(tmp, NULL, "gpt-2", out, &err), HF_ERR_FORMAT);
+    assert_contains(err.msg, "token id 4000000000");
 
     /* merges in neither format */
     tt_write_text(tmp, "tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [7]}}");

@@ -68,6 +68,14 @@ static hf_status id_map_build(tokx_ctx *c, id_map *m, hf_err *err) {
         max = id > max ? id : max;
         any = 1;
     }
+    /* Bound the id -> text table before allocating it: llama.cpp requires every id below the
+     * vocab size, which is config.json's vocab_size or at most the number of entries. */
+    const cJSON *vs = tokx_hparam(c->config, "vocab_size");
+    uint64_t n_added = (uint64_t)cJSON_GetArraySize(added), limit = m->n_model + n_added;
+    if (json_is_integer(vs) && vs->valuedouble > (double)limit) limit = (uint64_t)vs->valuedouble;
+    if (any && max >= limit)
+        return hf_fail(err, HF_ERR_FORMAT, "%s: token id %llu is not below the vocab size (%llu)", c->tok_json_path,
+                       (unsigned long long)max, (unsigned long long)limit);
     m->n = any ? max + 1 : 0;
     m->text = calloc(m->n + 1, sizeof(*m->text));
     m->added = calloc(m->n + 1, sizeof(*m->added));
@@ -88,7 +96,7 @@ static hf_status id_map_build(tokx_ctx *c, id_map *m, hf_err *err) {
 /* ==== Byte-level BPE ==== */
 
 static hf_status bpe_vocab_size(tokx_ctx *c, const id_map *m, uint64_t *n, hf_err *err) {
-    const cJSON *v = json_get(c->config, "vocab_size"); /* hparams.get("vocab_size", len(vocab)) */
+    const cJSON *v = tokx_hparam(c->config, "vocab_size"); /* hparams.get("vocab_size", len(vocab)) */
     if (v && !cJSON_IsNull(v)) {
         if (!json_is_integer(v) || v->valuedouble < 0)
             return hf_fail(err, HF_ERR_FORMAT, "%s/config.json: key 'vocab_size': expected an integer, found %s",

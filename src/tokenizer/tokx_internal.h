@@ -99,6 +99,9 @@ hf_status tokx_vocab_stage(tokx_ctx *c, const tokx_vocab *v, hf_err *err);
 int tokx_looks_special(const char *s, size_t len);
 /* A copy of s with every U+2581 (▁) replaced by a space (user-defined tokens). */
 const char *tokx_unspace(tokx_ctx *c, const char *s, uint64_t len, uint64_t *out_len);
+/* A config.json hyper-parameter as llama.cpp sees it: text_config's members moved to the root
+ * (text_config wins). NULL when absent or config is NULL. */
+const cJSON *tokx_hparam(const cJSON *config, const char *key);
 /* The vocab size from config.json (vocab_size_per_layer_input, vocab_size) or fallback. */
 hf_status tokx_config_vocab_size(const tokx_ctx *c, uint64_t fallback, uint64_t *out, hf_err *err);
 

@@ -1,5 +1,6 @@
 /* tokx_vocab: the vocabulary arrays shared by every path, and llama.cpp's small text rules
  * (padding names, "looks special", user-defined spaces, vocab_size from config.json). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +9,7 @@
 
 hf_status tokx_vocab_init(tokx_ctx *c, tokx_vocab *v, uint64_t n, int with_scores, float pad_score, hf_err *err) {
     memset(v, 0, sizeof(*v));
-    if (n > ((uint64_t)1 << 32))
+    if (n > (uint64_t)INT32_MAX) /* llama.cpp's token ids are int32 */
         return hf_fail(err, HF_ERR_RANGE, "%s: vocabulary size %llu is too large", c->dir, (unsigned long long)n);
     v->n = n;
     v->text = (const char **)tokx_arena_alloc(&c->arena, (size_t)n * sizeof(*v->text) + 1);
@@ -79,7 +80,7 @@ const char *tokx_unspace(tokx_ctx *c, const char *s, uint64_t len, uint64_t *out
 
 /* The config value of a hyper-parameter, as llama.cpp sees it after moving text_config's
  * members to the root (text_config wins). */
-static const cJSON *hparam(const cJSON *config, const char *key) {
+const cJSON *tokx_hparam(const cJSON *config, const char *key) {
     const cJSON *tc = json_get(config, "text_config");
     const cJSON *v = cJSON_IsObject(tc) ? json_get(tc, key) : NULL;
     return v ? v : json_get(config, key);
@@ -92,7 +93,7 @@ hf_status tokx_config_vocab_size(const tokx_ctx *c, uint64_t fallback, uint64_t 
     *out = fallback;
     if (!c->config) return HF_OK;
     for (size_t i = 0; i < 2; i++) {
-        const cJSON *v = hparam(c->config, keys[i]);
+        const cJSON *v = tokx_hparam(c->config, keys[i]);
         if (!v) continue;
         if (cJSON_IsNull(v) || cJSON_IsFalse(v) || (cJSON_IsNumber(v) && v->valuedouble == 0)) return HF_OK;
         if (!json_is_integer(v) || v->valuedouble < 0)

@@ -61,7 +61,7 @@ static hf_status llama_prelude(tokx_ctx *c, hf_err *err) {
 
 /* LlamaModel.set_vocab's vocab-size special cases after the vocabulary. */
 static hf_status llama_quirks(tokx_ctx *c, hf_err *err) {
-    const cJSON *vs = json_get(c->config, "vocab_size");
+    const cJSON *vs = tokx_hparam(c->config, "vocab_size");
     double n = json_is_integer(vs) ? vs->valuedouble : 32000;
     /* CodeLlama: a second SpecialVocab sets eot = 32010 unless the files name one (its
      * prefix/suffix/middle ids have no GGUF handler and are dropped). */
