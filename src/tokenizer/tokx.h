@@ -39,7 +39,8 @@ typedef struct tokx_opts {
 /* Appends every tokenizer.* KV pair for the HF model directory to w, in the order
  * llama.cpp v0.5.0's convert_hf_to_gguf.py writes them. config is the parsed config.json
  * (vocab_size, bos/eos ids...); it may be NULL when the directory has none. opts may be NULL.
- * Nothing is added to w on failure. */
+ * Everything is read and checked before the first KV pair goes to w, so a bad input adds
+ * nothing (only a failing gguf_w_add_* itself can leave some pairs added). */
 hf_status tokx_write_vocab(gguf_writer *w, const char *model_dir, const cJSON *config, const tokx_opts *opts,
                            hf_err *err);
 
