@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- signal-time cleanup registry ------------------------------------------
@@ -61,6 +62,11 @@ hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err) {
         memset(of, 0, sizeof *of);
         return hf_fail(err, HF_ERR_IO, "%s: cannot create output file: %s", final_path, strerror(e));
     }
+    /* mkstemp creates 0600; give the output the mode a plain open() would (0666 & ~umask).
+     * A failure is not fatal: the content is still right, only the mode differs. */
+    mode_t mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask);
     of->fp = fdopen(fd, "wb");
     if (!of->fp) {
         close(fd);
