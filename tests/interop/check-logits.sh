@@ -4,18 +4,20 @@
 #   check-logits.sh HF2GGUF_BIN MODEL_DIR SOURCE_DIR WORKDIR NAME OUTTYPE
 #
 # For each QKV layout (unfused, --fuse-qkv, --fuse-qkv --qkv-bias separate): greedy, prompt
-# "Once upon a time", 32 tokens, F32 KV cache, one thread, in both `hf2gguf run --dump-logits` and
-# llama_logits (llama.cpp's C API). Every evaluated position's logits (5 prompt + 31 generated rows)
-# must have the same argmax; for f32 every logit must agree within 1e-4 (issue 4). For the other
-# types llama.cpp rounds activations differently (e.g. to F16 for F16 weights), so only the tokens
-# must agree and the largest difference is printed.
+# "Once upon a time", 60 tokens (issue 4's acceptance run), F32 KV cache, one thread, in both
+# `hf2gguf run --dump-logits` and llama_logits (llama.cpp's C API). Every evaluated position's
+# logits (5 prompt + 59 generated rows) must have the same argmax; for f32 every logit must agree
+# within 1e-4 (issue 4). For F16/BF16/Q8_0 weights both runtimes round activations to the weight's
+# dot type, and last-bit differences in attention flip some of those roundings as positions
+# accumulate (measured up to 9.9e-3 for f16, 4.7e-2 for bf16), so only the tokens must agree and
+# the largest difference is printed.
 set -euo pipefail
 bin=$1 model_dir=$2 src=$3 work=$4 name=$5 type=$6
 npm_dir=$work/npm
 bins=$npm_dir/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64
 out=$work/logits/$name-$type
 prompt="Once upon a time"
-n_generate=32
+n_generate=60
 rm -rf "$out"
 mkdir -p "$out"
 tol=none
