@@ -511,7 +511,9 @@ hf_status conv_output_path(const conv_meta *m, const char *model_dir, const char
         char name[1024];
         if (!default_name(m, type_name, vocab_only, name, sizeof name))
             return hf_fail(err, HF_ERR_ARG, "default output name too long");
-        int n = snprintf(out, cap, "%s/%s", dir, name);
+        size_t dl = strlen(dir);
+        const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
+        int n = snprintf(out, cap, "%s%s%s", dir, sep, name);
         if (n < 0 || (size_t)n >= cap) return hf_fail(err, HF_ERR_ARG, "output path too long");
         return HF_OK;
     }
