@@ -1,29 +1,17 @@
 /* gguf_fmt: KV values as text, for the info and diff tools. */
 #include "gguf/gguf.h"
+#include "gguf/gguf_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 const char *gguf_fmt_scalar(gguf_vtype t, const uint8_t *p, char *out, size_t out_size) {
-    union {
-        uint8_t u8;
-        int8_t i8;
-        uint16_t u16;
-        int16_t i16;
-        uint32_t u32;
-        int32_t i32;
-        uint64_t u64;
-        int64_t i64;
-        float f32;
-        double f64;
-    } v;
-    size_t n = gguf_vtype_size(t);
-    if (!n || out_size == 0) {
+    gguf_scalar v;
+    if (!gguf_load_scalar(t, p, &v) || out_size == 0) {
         if (out_size) out[0] = 0;
         return out;
     }
-    memcpy(&v, p, n);
     switch (t) {
     case GGUF_T_UINT8: snprintf(out, out_size, "%u", (unsigned)v.u8); break;
     case GGUF_T_INT8: snprintf(out, out_size, "%d", (int)v.i8); break;

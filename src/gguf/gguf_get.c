@@ -1,24 +1,14 @@
 /* gguf_get: typed getters and numeric views of KV values. The file was validated at open, so
  * the only failures here are a missing key, a type mismatch or a value out of range. */
 #include "gguf/gguf.h"
+#include "gguf/gguf_internal.h"
 
 #include <string.h>
 
 /* A scalar of an integer value type at p, widened; returns 0 for non-integer types. */
 static int read_int(gguf_vtype t, const uint8_t *p, int64_t *sv, uint64_t *uv, int *is_signed) {
-    union {
-        uint8_t u8;
-        int8_t i8;
-        uint16_t u16;
-        int16_t i16;
-        uint32_t u32;
-        int32_t i32;
-        uint64_t u64;
-        int64_t i64;
-    } v;
-    size_t n = gguf_vtype_size(t);
-    if (n == 0 || t == GGUF_T_FLOAT32 || t == GGUF_T_FLOAT64 || t == GGUF_T_BOOL) return 0;
-    memcpy(&v, p, n);
+    gguf_scalar v;
+    if (t == GGUF_T_FLOAT32 || t == GGUF_T_FLOAT64 || t == GGUF_T_BOOL || !gguf_load_scalar(t, p, &v)) return 0;
     *is_signed = 1;
     switch (t) {
     case GGUF_T_UINT8: *sv = v.u8; break;
