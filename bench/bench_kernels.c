@@ -40,10 +40,22 @@ static double time_matmul(rt_pool *pool, const rt_tensor *w, const float *x, int
     return best;
 }
 
+/* Positional integer argument i, or def when absent; 0 when malformed or < 1. */
+static int64_t arg_or(int argc, char **argv, int i, int64_t def) {
+    if (argc <= i) return def;
+    char *end;
+    long long v = strtoll(argv[i], &end, 10);
+    return (end == argv[i] || *end || v < 1) ? 0 : v;
+}
+
 int main(int argc, char **argv) {
-    int64_t N = argc > 1 ? atoll(argv[1]) : 4096, K = argc > 2 ? atoll(argv[2]) : 4096;
-    int64_t Ts[2] = {argc > 3 ? atoll(argv[3]) : 1, 32};
-    int max_threads = argc > 4 ? atoi(argv[4]) : 4;
+    int64_t N = arg_or(argc, argv, 1, 4096), K = arg_or(argc, argv, 2, 4096);
+    int64_t Ts[2] = {arg_or(argc, argv, 3, 1), 32};
+    int max_threads = (int)arg_or(argc, argv, 4, 4);
+    if (argc > 5 || !N || !K || !Ts[0] || max_threads < 1 || max_threads > 1024 || K % 32) {
+        fprintf(stderr, "usage: bench_kernels [N K T [MAX_THREADS]]  (positive integers, K a multiple of 32)\n");
+        return 2;
+    }
     const uint32_t types[4] = {HF_TYPE_F32, HF_TYPE_F16, HF_TYPE_BF16, HF_TYPE_Q8_0};
     float *wf = malloc((size_t)(N * K) * sizeof(float)), *x = malloc((size_t)(32 * K) * sizeof(float));
     float *y = malloc((size_t)(32 * N) * sizeof(float));
