@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds, runs every test (ctest),
-# including the llama.cpp interop suite and the converter-parity check (which
-# apt-get installs Debian's python3-torch & co. for llama.cpp's own converter).
+# including the llama.cpp interop suite and the converter-parity check against
+# llama.cpp's own convert_hf_to_gguf.py (Debian's python3-torch & co., installed
+# here up front so apt never runs in the middle of the parallel test run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+bash -c 'source tests/interop/refconv.sh && refconv_install_deps'
 bash scripts/build.sh -DHF2GGUF_CONVERTER_PARITY=ON
 cd build
 ctest --output-on-failure -j"$(nproc)"

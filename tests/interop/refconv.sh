@@ -19,7 +19,7 @@ refconv_install_deps() {
     local sudo=""
     [[ $(id -u) == 0 ]] || sudo=sudo
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 }
 
 # refconv_prepare WORKDIR NPM_DIR: full checkout of the bundle in WORKDIR/llama.cpp-full and the
