@@ -199,7 +199,7 @@ static void fuse_then_unfuse_gives_back_the_same_bytes(void **state) {
 static void separate_biases_stay_and_round_trip(void **state) {
     fixture *fx = *state;
     build(fx->in, &PLAIN);
-    gt_fuse_opts opts = {.fuse_bias = 0};
+    gt_fuse_opts opts = {.qkv_bias = GGUF_QKV_BIAS_SEPARATE};
     hf_err e = {0};
     assert_int_equal(gt_fuse_qkv(fx->in, fx->out, &opts, NULL, &e), HF_OK);
     gguf_file *f = open_ok(fx->out);

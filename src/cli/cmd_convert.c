@@ -79,7 +79,7 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     o->conv.n_threads = ncpu > 0 ? (int)ncpu : 1;
     o->conv.outtype = CONV_OUT_AUTO;
-    o->conv.qkv_bias = CONV_QKV_BIAS_FUSED;
+    o->conv.qkv_bias = GGUF_QKV_BIAS_FUSED;
     int qkv_bias_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -101,11 +101,12 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
             o->conv.outtype = (conv_outtype)t;
         } else if (!strcmp(a, "--fuse-qkv")) o->conv.fuse_qkv = 1;
         else if (!strcmp(a, "--qkv-bias")) {
-            if (strcmp(val, "fused") && strcmp(val, "separate")) {
+            int mode = gguf_qkv_bias_parse(val);
+            if (mode < 0) {
                 cli_error("convert: --qkv-bias '%s': expected 'fused' or 'separate'", val);
                 return 2;
             }
-            o->conv.qkv_bias = strcmp(val, "fused") ? CONV_QKV_BIAS_SEPARATE : CONV_QKV_BIAS_FUSED;
+            o->conv.qkv_bias = (gguf_qkv_bias)mode;
             qkv_bias_given = 1;
         } else if (!strcmp(a, "--vocab-only")) o->conv.vocab_only = 1;
         else if (!strcmp(a, "--vocab-pre")) o->tok.vocab_pre = val;

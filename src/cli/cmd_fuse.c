@@ -27,7 +27,7 @@ static void unfuse_usage(FILE *out) {
 
 /* Shared argument parsing: IN OUT plus, for fuse, --qkv-bias. Returns -1 to continue. */
 static int parse_args(int argc, char **argv, void (*usage)(FILE *), int allow_bias, const char **in,
-                      const char **out, int *fuse_bias) {
+                      const char **out, gguf_qkv_bias *qkv_bias) {
     int np = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -36,11 +36,12 @@ static int parse_args(int argc, char **argv, void (*usage)(FILE *), int allow_bi
         }
         if (allow_bias && !strcmp(argv[i], "--qkv-bias") && i + 1 < argc) {
             const char *v = argv[++i];
-            if (strcmp(v, "fused") && strcmp(v, "separate")) {
+            int mode = gguf_qkv_bias_parse(v);
+            if (mode < 0) {
                 cli_error("%s: --qkv-bias must be 'fused' or 'separate' (found '%s')", argv[0], v);
                 return 2;
             }
-            *fuse_bias = !strcmp(v, "fused");
+            *qkv_bias = (gguf_qkv_bias)mode;
         } else if ((argv[i][0] == '-' && argv[i][1]) || np == 2) {
             cli_error("%s: unexpected argument '%s'", argv[0], argv[i]);
             usage(stderr);
@@ -63,8 +64,8 @@ static int parse_args(int argc, char **argv, void (*usage)(FILE *), int allow_bi
 
 int cmd_fuse_qkv(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    gt_fuse_opts opts = {.fuse_bias = 1};
-    int rc = parse_args(argc, argv, fuse_usage, 1, &in, &out, &opts.fuse_bias);
+    gt_fuse_opts opts = {.qkv_bias = GGUF_QKV_BIAS_FUSED};
+    int rc = parse_args(argc, argv, fuse_usage, 1, &in, &out, &opts.qkv_bias);
     if (rc >= 0) return rc;
     gt_fuse_report rep;
     hf_err err = {0};
@@ -84,7 +85,7 @@ int cmd_fuse_qkv(int argc, char **argv) {
 
 int cmd_unfuse_qkv(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    int unused = 0;
+    gguf_qkv_bias unused = GGUF_QKV_BIAS_FUSED;
     int rc = parse_args(argc, argv, unfuse_usage, 0, &in, &out, &unused);
     if (rc >= 0) return rc;
     gt_fuse_report rep;

@@ -22,6 +22,7 @@
 
 #include "base/status.h"
 #include "gguf/gguf.h"
+#include "gguf/gguf_names.h"
 
 typedef enum conv_outtype {
     CONV_OUT_AUTO = 0, /* first >=2-D bf16/f16 source tensor decides; F16 otherwise */
@@ -33,11 +34,6 @@ typedef enum conv_outtype {
 
 /* Parses "f32", "f16", "bf16", "q8_0", "auto"; -1 if unknown. */
 int conv_outtype_parse(const char *s);
-
-typedef enum conv_qkv_bias {
-    CONV_QKV_BIAS_FUSED = 0, /* attn_qkv.bias (llama.cpp v0.5.0's --fuse-qkv) */
-    CONV_QKV_BIAS_SEPARATE,  /* keep attn_q/k/v.bias beside the fused weight */
-} conv_qkv_bias;
 
 /* Appends the tokenizer.* KV pairs (called where llama.cpp writes the vocab). */
 typedef hf_status (*conv_vocab_fn)(gguf_writer *w, const char *model_dir, const cJSON *config, void *ctx,
@@ -52,7 +48,7 @@ typedef struct conv_opts {
                                  "{ftype}"/"{outtype}" templates are filled in */
     conv_outtype outtype;
     int fuse_qkv;
-    conv_qkv_bias qkv_bias;
+    gguf_qkv_bias qkv_bias;   /* with fuse_qkv: where the Q/K/V biases go */
     int vocab_only;
     int n_threads;            /* <= 0: one */
     conv_vocab_fn write_vocab; /* NULL: no tokenizer keys (only for tests of the rest) */

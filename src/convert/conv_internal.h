@@ -76,7 +76,7 @@ const char *conv_file_type_name(conv_outtype t); /* "F32", "F16", "BF16", "Q8_0"
 
 /* model_dir names the checkpoint in messages about missing tensors. */
 hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir, const arch_def *a,
-                          const arch_hparams *hp, conv_outtype t, int fuse_qkv, conv_qkv_bias qkv_bias, hf_err *err);
+                          const arch_hparams *hp, conv_outtype t, int fuse_qkv, gguf_qkv_bias qkv_bias, hf_err *err);
 void conv_plan_free(conv_plan *p);
 
 /* ---- conv_data.c ---- */

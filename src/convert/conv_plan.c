@@ -273,14 +273,16 @@ static int role_bit(const arch_def *a, const mapped *mt) {
     return (r == ROLE_Q || r == ROLE_K || r == ROLE_V) ? (int)(r - ROLE_Q) : -1;
 }
 
-/* llama.cpp's prepare_qkv_fusion: a layer fuses when it has all three weights and
- * either no Q/K/V biases or all three. */
-static int layer_fuses(const fuse_state *fs, int64_t l) {
-    return fs->w_roles[l] == 7 && (fs->b_roles[l] == 0 || fs->b_roles[l] == 7);
+static int n_bits3(unsigned v) { return (int)(v & 1u) + (int)((v >> 1) & 1u) + (int)((v >> 2) & 1u); }
+
+/* Whether this Q/K/V weight or bias goes into attn_qkv (the shared rule, gguf_names.h). */
+static int part_fuses(const fuse_state *fs, const mapped *mt, gguf_qkv_bias mode) {
+    gguf_qkv_decision d = gguf_qkv_decide(n_bits3(fs->w_roles[mt->layer]), n_bits3(fs->b_roles[mt->layer]), mode);
+    return mt->is_bias ? d.fuse_biases : d.fuse_weights;
 }
 
 hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir, const arch_def *a,
-                          const arch_hparams *hp, conv_outtype t, int fuse_qkv, conv_qkv_bias qkv_bias, hf_err *err) {
+                          const arch_hparams *hp, conv_outtype t, int fuse_qkv, gguf_qkv_bias qkv_bias, hf_err *err) {
     memset(p, 0, sizeof *p);
     p->file_type = conv_file_type(t);
     p->weight_type = outtype_row_of(t)->ggml_type;
@@ -314,8 +316,7 @@ hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir
         const mapped *mt = &maps[i];
         int64_t heads = permute_heads_for(a, hp, mt);
         int bit = role_bit(a, mt);
-        int fuse = fuse_qkv && bit >= 0 && mt->layer >= 0 && layer_fuses(&fs, mt->layer) &&
-                   !(mt->is_bias && qkv_bias == CONV_QKV_BIAS_SEPARATE);
+        int fuse = fuse_qkv && bit >= 0 && mt->layer >= 0 && part_fuses(&fs, mt, qkv_bias);
         if (!fuse) {
             s = emit_single(p, mt, heads, err);
             continue;

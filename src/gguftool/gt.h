@@ -26,11 +26,12 @@
 
 #include "base/status.h"
 #include "gguf/gguf.h"
+#include "gguf/gguf_names.h"
 
 /* ==== fuse-qkv / unfuse-qkv ==== */
 
 typedef struct gt_fuse_opts {
-    int fuse_bias; /* 1: all three Q/K/V biases become attn_qkv.bias; 0: they stay separate */
+    gguf_qkv_bias qkv_bias; /* FUSED: all three Q/K/V biases become attn_qkv.bias; SEPARATE: they stay */
 } gt_fuse_opts;
 
 /* A layer fuse-qkv left alone: it lacks some Q/K/V weight, or has only some of the biases

@@ -90,9 +90,8 @@ static hf_status write_plan(const gguf_file *src, const plan *p, const char *pat
 /* ==== per-layer Q/K/V lookup ==== */
 
 enum { R_Q, R_K, R_V, R_QKV, R_ROLES };
-static const char *const ROLE_NAMES[R_ROLES] = {"attn_q", "attn_k", "attn_v", "attn_qkv"};
-enum { S_WEIGHT, S_BIAS, S_SUFFIXES };
-static const char *const SUFFIXES[S_SUFFIXES] = {"weight", "bias"};
+static const gguf_tn ROLE_TN[R_ROLES] = {GGUF_TN_ATTN_Q, GGUF_TN_ATTN_K, GGUF_TN_ATTN_V, GGUF_TN_ATTN_QKV};
+enum { S_WEIGHT = GGUF_SFX_WEIGHT, S_BIAS = GGUF_SFX_BIAS, S_SUFFIXES };
 
 /* Splits "blk.N.rest" into N and rest; -1 if the name is not a block tensor. Layer numbers
  * are capped so that per-layer tables stay small whatever the file says. */
@@ -110,8 +109,7 @@ static int parse_block(const char *name, const char **rest) {
 /* Index into the input file of blk.<layer>.<role>.<suffix>, or -1. */
 static int64_t find_index(const gguf_file *f, int layer, int role, int suffix) {
     char name[96];
-    snprintf(name, sizeof name, "blk.%d.%s.%s", layer, ROLE_NAMES[role], SUFFIXES[suffix]);
-    return gguf_find_tensor_index(f, name);
+    return gguf_find_tensor_index(f, gguf_tn_format(name, sizeof name, ROLE_TN[role], layer, (gguf_sfx)suffix));
 }
 
 static int max_layer(const gguf_file *f) {
@@ -161,7 +159,7 @@ static int note_skipped(gt_fuse_report *r, int layer, int n_weights, int n_biase
 
 /* Decides which layers fuse, like the converter: all three weights present, and biases either
  * all absent or all present (a layer with some biases is left alone, and noted in report). */
-static hf_status plan_fuse_layer(const gguf_file *f, int layer, int fuse_bias, fuse_layer *L, gt_fuse_report *report,
+static hf_status plan_fuse_layer(const gguf_file *f, int layer, gguf_qkv_bias mode, fuse_layer *L, gt_fuse_report *report,
                                  hf_err *err) {
     int have[S_SUFFIXES] = {0, 0};
     for (int s = 0; s < S_SUFFIXES; s++)
@@ -171,12 +169,13 @@ static hf_status plan_fuse_layer(const gguf_file *f, int layer, int fuse_bias, f
     if (find_index(f, layer, R_QKV, S_WEIGHT) >= 0)
         return hf_fail(err, HF_ERR_FORMAT, "fuse-qkv: %s: layer %d has both blk.%d.attn_qkv.weight and separate Q/K/V tensors",
                        gguf_path(f), layer, layer);
-    if (have[S_WEIGHT] < 3 || (have[S_BIAS] != 0 && have[S_BIAS] != 3))
+    gguf_qkv_decision d = gguf_qkv_decide(have[S_WEIGHT], have[S_BIAS], mode);
+    if (!d.fuse_weights)
         return note_skipped(report, layer, have[S_WEIGHT], have[S_BIAS]) ? HF_OK : no_memory("fuse-qkv", f, err);
     hf_status s = check_fusable(f, L->idx[S_WEIGHT], S_WEIGHT, err);
     if (s != HF_OK) return s;
     L->fuse[S_WEIGHT] = 1;
-    if (have[S_BIAS] == 3 && fuse_bias) {
+    if (d.fuse_biases) {
         if ((s = check_fusable(f, L->idx[S_BIAS], S_BIAS, err)) != HF_OK) return s;
         L->fuse[S_BIAS] = 1;
     }
@@ -194,7 +193,7 @@ static int add_fused(plan *p, const gguf_file *f, int layer, int suffix, const i
     if (!o) return 0;
     const gguf_tensor *q = gguf_tensor_at(f, idx[0]);
     int rowdim = suffix == S_WEIGHT ? 1 : 0;
-    snprintf(o->name, sizeof o->name, "blk.%d.attn_qkv.%s", layer, SUFFIXES[suffix]);
+    gguf_tn_format(o->name, sizeof o->name, GGUF_TN_ATTN_QKV, layer, (gguf_sfx)suffix);
     o->type = q->type;
     o->n_dims = q->n_dims;
     memcpy(o->ne, q->ne, sizeof o->ne);
@@ -226,14 +225,14 @@ static int build_fuse_plan(const gguf_file *f, const fuse_layer *layers, int n_l
     return 1;
 }
 
-static hf_status fuse_file(const gguf_file *f, const char *out_path, int fuse_bias, gt_fuse_report *report,
+static hf_status fuse_file(const gguf_file *f, const char *out_path, gguf_qkv_bias mode, gt_fuse_report *report,
                            hf_err *err) {
     int n_layers = max_layer(f) + 1;
     fuse_layer *layers = calloc(n_layers > 0 ? (size_t)n_layers : 1, sizeof *layers);
     plan p = {0};
     hf_status s = layers ? HF_OK : no_memory("fuse-qkv", f, err);
     for (int l = 0; s == HF_OK && l < n_layers; l++) {
-        s = plan_fuse_layer(f, l, fuse_bias, &layers[l], report, err);
+        s = plan_fuse_layer(f, l, mode, &layers[l], report, err);
         report->n_fused += layers[l].fuse[S_WEIGHT];
     }
     if (s == HF_OK && !build_fuse_plan(f, layers, n_layers, &p)) s = no_memory("fuse-qkv", f, err);
@@ -244,11 +243,11 @@ static hf_status fuse_file(const gguf_file *f, const char *out_path, int fuse_bi
 }
 
 /* The common frame of both directions: report reset, paths checked, input opened/closed. */
-typedef hf_status (*qkv_op)(const gguf_file *f, const char *out_path, int fuse_bias, gt_fuse_report *report,
+typedef hf_status (*qkv_op)(const gguf_file *f, const char *out_path, gguf_qkv_bias mode, gt_fuse_report *report,
                             hf_err *err);
 
 static hf_status run_on_file(const char *op_name, qkv_op op, const char *in_path, const char *out_path,
-                             int fuse_bias, gt_fuse_report *report, hf_err *err) {
+                             gguf_qkv_bias mode, gt_fuse_report *report, hf_err *err) {
     gt_fuse_report local;
     if (!report) report = &local;
     memset(report, 0, sizeof *report);
@@ -260,7 +259,7 @@ static hf_status run_on_file(const char *op_name, qkv_op op, const char *in_path
         gguf_file *f;
         s = gguf_open(&f, in_path, err);
         if (s == HF_OK) {
-            s = op(f, out_path, fuse_bias, report, err);
+            s = op(f, out_path, mode, report, err);
             gguf_close(f);
         }
     }
@@ -270,7 +269,7 @@ static hf_status run_on_file(const char *op_name, qkv_op op, const char *in_path
 
 hf_status gt_fuse_qkv(const char *in_path, const char *out_path, const gt_fuse_opts *opts, gt_fuse_report *report,
                       hf_err *err) {
-    return run_on_file("fuse-qkv", fuse_file, in_path, out_path, opts ? opts->fuse_bias : 1, report, err);
+    return run_on_file("fuse-qkv", fuse_file, in_path, out_path, opts ? opts->qkv_bias : GGUF_QKV_BIAS_FUSED, report, err);
 }
 
 void gt_fuse_report_free(gt_fuse_report *report) {
@@ -399,7 +398,7 @@ static hf_status split_fused(plan *p, const gguf_file *f, const gguf_tensor *t, 
                            t->name, rows[r], hf_type_info(t->type)->name);
         out_tensor *o = plan_insert(p, p->n);
         if (!o) return no_memory("unfuse-qkv", f, err);
-        snprintf(o->name, sizeof o->name, "blk.%d.%s.%s", layer, ROLE_NAMES[r], SUFFIXES[suffix]);
+        gguf_tn_format(o->name, sizeof o->name, ROLE_TN[r], layer, (gguf_sfx)suffix);
         o->type = t->type;
         o->n_dims = t->n_dims;
         memcpy(o->ne, t->ne, sizeof o->ne);
@@ -434,14 +433,15 @@ static hf_status check_no_separate(const gguf_file *f, const gguf_tensor *t, int
     for (int r = 0; r < 3; r++)
         if (find_index(f, layer, r, suffix) >= 0) {
             size_t n = strlen(found);
-            snprintf(found + n, sizeof found - n, "%sblk.%d.%s.%s", n ? ", " : "", layer, ROLE_NAMES[r],
-                     SUFFIXES[suffix]);
+            char name[96];
+            snprintf(found + n, sizeof found - n, "%s%s", n ? ", " : "",
+                     gguf_tn_format(name, sizeof name, ROLE_TN[r], layer, (gguf_sfx)suffix));
         }
     if (!found[0]) return HF_OK;
     return hf_fail(err, HF_ERR_FORMAT, "unfuse-qkv: %s: %s exists beside %s", gguf_path(f), t->name, found);
 }
 
-static hf_status unfuse_file(const gguf_file *f, const char *out_path, int unused, gt_fuse_report *report,
+static hf_status unfuse_file(const gguf_file *f, const char *out_path, gguf_qkv_bias unused, gt_fuse_report *report,
                              hf_err *err) {
     (void)unused;
     plan p = {0};
@@ -469,5 +469,5 @@ static hf_status unfuse_file(const gguf_file *f, const char *out_path, int unuse
 }
 
 hf_status gt_unfuse_qkv(const char *in_path, const char *out_path, gt_fuse_report *report, hf_err *err) {
-    return run_on_file("unfuse-qkv", unfuse_file, in_path, out_path, 0, report, err);
+    return run_on_file("unfuse-qkv", unfuse_file, in_path, out_path, GGUF_QKV_BIAS_FUSED, report, err);
 }
