@@ -1,4 +1,4 @@
-/* Forward pass of Llama-shaped models (see rt_forward.h). */
+/* The forward pass: shared blocks composed per architecture (see rt_forward.h, rt_arch.h). */
 #include "runtime/rt_forward.h"
 
 #include <math.h>
@@ -22,12 +22,13 @@ struct rt_ctx {
     float *xn;       /* [T x n_embd] normed input of a matmul */
     float *qkv;      /* [T x (n_q + 2 n_kv)] Q||K||V per token */
     float *attn;     /* [T x n_q] attention output */
-    float *proj;     /* [T x n_embd] attn_output / ffn_down output */
+    float *proj;     /* [T x n_embd] attention block output */
+    float *ffn_out;  /* [T x n_embd] FFN block output */
     float *gate;     /* [T x n_ff] */
     float *up;       /* [T x n_ff] */
     float *rope_cs;  /* [T x n_rot] cos/sin per token */
     void *acts;      /* converted activations, rt_acts_max_bytes(T, max K) */
-    float *att_tmp;  /* per thread: n_ctx scores, head_dim query, head_dim V floats */
+    float *att_tmp;  /* per thread: n_ctx scores, then 3 x head_dim floats (V row, scaled Q, converted Q) */
     int64_t att_stride;
 };
 
@@ -43,18 +44,19 @@ static hf_status alloc_scratch(rt_ctx *c, hf_err *err) {
     const rt_hparams *hp = &c->m->hp;
     const size_t T = (size_t)c->n_ubatch;
     const int64_t n_qkv = rt_n_q(hp) + 2 * rt_n_kv(hp);
-    c->att_stride = c->n_ctx + 2 * hp->head_dim;
+    c->att_stride = c->n_ctx + 3 * hp->head_dim;
     c->x = malloc(T * (size_t)hp->n_embd * sizeof(float));
     c->xn = malloc(T * (size_t)hp->n_embd * sizeof(float));
     c->qkv = malloc(T * (size_t)n_qkv * sizeof(float));
     c->attn = malloc(T * (size_t)rt_n_q(hp) * sizeof(float));
     c->proj = malloc(T * (size_t)hp->n_embd * sizeof(float));
+    c->ffn_out = malloc(T * (size_t)hp->n_embd * sizeof(float));
     c->gate = malloc(T * (size_t)hp->n_ff * sizeof(float));
     c->up = malloc(T * (size_t)hp->n_ff * sizeof(float));
     c->rope_cs = malloc(T * (size_t)hp->n_rot * sizeof(float));
     c->acts = malloc(rt_acts_max_bytes((int64_t)T, max3(hp->n_embd, rt_n_q(hp), hp->n_ff)));
     c->att_tmp = malloc((size_t)rt_pool_n_threads(c->pool) * (size_t)c->att_stride * sizeof(float));
-    if (!c->x || !c->xn || !c->qkv || !c->attn || !c->proj || !c->gate || !c->up || !c->rope_cs || !c->acts ||
+    if (!c->x || !c->xn || !c->qkv || !c->attn || !c->proj || !c->ffn_out || !c->gate || !c->up || !c->rope_cs || !c->acts ||
         !c->att_tmp)
         return hf_fail(err, HF_ERR_NOMEM, "out of memory for the forward-pass buffers (ubatch %lld)",
                        (long long)c->n_ubatch);
@@ -93,6 +95,7 @@ void rt_ctx_free(rt_ctx *c) {
     free(c->qkv);
     free(c->attn);
     free(c->proj);
+    free(c->ffn_out);
     free(c->gate);
     free(c->up);
     free(c->rope_cs);
@@ -101,28 +104,54 @@ void rt_ctx_free(rt_ctx *c) {
     free(c);
 }
 
-/* ==== Pieces of one micro-batch ==== */
+/* ==== Blocks ====
+ * The shared building blocks every architecture composes (rt_arch.h): norm, attention
+ * (Q/K/V projection in any layout, optional Q/K norms, RoPE, GQA over the cache, output
+ * projection), FFN (SwiGLU or GELU, optional biases). Each block writes its result into a
+ * buffer; the layer compositions below do the residual adds, in llama.cpp's graph order. */
 
-static void rmsnorm_rows(float *y, const float *x, const rt_tensor *w, int64_t t, int64_t n, float eps) {
-    for (int64_t i = 0; i < t; i++) rt_rmsnorm(y + i * n, x + i * n, w->data, n, eps);
+/* Adds an optional bias (b->data NULL: none) to each of t rows of n. */
+static void add_bias_rows(float *y, const rt_tensor *b, int64_t t, int64_t n) {
+    if (!b->data) return;
+    const float *bias = b->data;
+    for (int64_t i = 0; i < t; i++)
+        for (int64_t j = 0; j < n; j++) y[i * n + j] += bias[j];
+}
+
+/* The arch's norm over t rows of n: RMSNorm, or LayerNorm with an optional bias. */
+static void norm_rows(const rt_ctx *c, float *y, const float *x, const rt_tensor *w, const rt_tensor *b, int64_t t,
+                      int64_t n) {
+    const rt_hparams *hp = &c->m->hp;
+    for (int64_t i = 0; i < t; i++) {
+        if (c->m->arch_row->norm == RT_NORM_LAYER) rt_layernorm(y + i * n, x + i * n, w->data, b->data, n, hp->norm_eps);
+        else rt_rmsnorm(y + i * n, x + i * n, w->data, n, hp->norm_eps);
+    }
+}
+
+/* y[T x w->ne1] = X . W^T (+ bias). */
+static void linear(rt_ctx *c, const rt_tensor *w, const rt_tensor *bias, const float *x, int64_t t, float *y) {
+    rt_acts a;
+    rt_acts_convert(c->pool, rt_act_type_for(w), x, w->ne0, t, w->ne0, c->acts, &a);
+    rt_matmul(c->pool, w, &a, y, w->ne1);
+    add_bias_rows(y, bias, t, w->ne1);
 }
 
 /* Q||K||V for T tokens into c->qkv: one matmul for a fused weight, three
  * writing column ranges of the same rows otherwise. The activations are
  * converted once and shared whenever the weights want the same type. */
-static void project_qkv(rt_ctx *c, const rt_layer *ly, int64_t t) {
+static void project_qkv(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t t) {
     const rt_hparams *hp = &c->m->hp;
     const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n_qkv = nq + 2 * nkv;
     rt_acts a = {0};
     if (ly->qkv_fused) {
-        rt_acts_convert(c->pool, rt_act_type_for(&ly->wqkv), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
+        rt_acts_convert(c->pool, rt_act_type_for(&ly->wqkv), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
         rt_matmul(c->pool, &ly->wqkv, &a, c->qkv, n_qkv);
     } else {
         const rt_tensor *w[3] = {&ly->wq, &ly->wk, &ly->wv};
         const int64_t off[3] = {0, nq, nq + nkv};
         for (int i = 0; i < 3; i++) {
             if (i == 0 || a.type != rt_act_type_for(w[i]))
-                rt_acts_convert(c->pool, rt_act_type_for(w[i]), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
+                rt_acts_convert(c->pool, rt_act_type_for(w[i]), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
             rt_matmul(c->pool, w[i], &a, c->qkv + off[i], n_qkv);
         }
     }
@@ -131,12 +160,25 @@ static void project_qkv(rt_ctx *c, const rt_layer *ly, int64_t t) {
             for (int64_t j = 0; j < n_qkv; j++) c->qkv[i * n_qkv + j] += ly->bqkv[j];
 }
 
-/* RoPE on Q and K of every token, then K and V into the cache. */
-static void rope_and_cache(rt_ctx *c, int64_t layer, int64_t t, int64_t pos0) {
+/* Per-head norm of n_heads vectors of head_dim: one weight shared by every head ({head_dim},
+ * Qwen3) or one per head ({head_dim, n_heads}, StableLM). */
+static void norm_heads(const rt_ctx *c, float *x, const rt_tensor *w, int64_t n_heads) {
+    const int64_t hd = c->m->hp.head_dim;
+    for (int64_t h = 0; h < n_heads; h++) {
+        const rt_tensor wh = {w->name, (const float *)w->data + (w->ne1 > 1 ? h * hd : 0), w->type, hd, 1, 0};
+        const rt_tensor none = {0};
+        norm_rows(c, x + h * hd, x + h * hd, &wh, &none, 1, hd);
+    }
+}
+
+/* Q/K norms (when the layer has them), RoPE on Q and K of every token, K and V into the cache. */
+static void qk_rope_and_cache(rt_ctx *c, const rt_layer *ly, int64_t layer, int64_t t, int64_t pos0) {
     const rt_hparams *hp = &c->m->hp;
     const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n_qkv = nq + 2 * nkv;
     for (int64_t i = 0; i < t; i++) {
         float *row = c->qkv + i * n_qkv;
+        if (ly->q_norm.data) norm_heads(c, row, &ly->q_norm, hp->n_head);
+        if (ly->k_norm.data) norm_heads(c, row + nq, &ly->k_norm, hp->n_head_kv);
         const float *cs = c->rope_cs + i * hp->n_rot;
         rt_rope(row, hp->n_head, hp->head_dim, hp->n_rot, cs, hp->rope_mode);
         rt_rope(row + nq, hp->n_head_kv, hp->head_dim, hp->n_rot, cs, hp->rope_mode);
@@ -149,7 +191,8 @@ typedef struct attn_job {
     int64_t layer, pos0;
     q_dot_fn dot;      /* Q.K dot for the cache type */
     uint32_t q_type;   /* the query's type for that dot */
-    float scale;
+    float q_scale;     /* applied to Q before the dot (phi2), else 1 */
+    float scale;       /* applied to the scores */
 } attn_job;
 
 /* One (token, head) pair per item: causal softmax attention over the cache. */
@@ -161,12 +204,18 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
     const int64_t group = hp->n_head / hp->n_head_kv;
     const size_t kv_off = (size_t)hf_row_size(c->kv.type, hd); /* bytes per KV head */
     float *scores = c->att_tmp + (size_t)ith * (size_t)c->att_stride;
-    void *qconv = scores + c->n_ctx;        /* head_dim floats */
-    float *vbuf = scores + c->n_ctx + hp->head_dim; /* head_dim floats */
+    float *vbuf = scores + c->n_ctx;        /* head_dim floats */
+    float *qbuf = vbuf + hd;                /* head_dim floats (pre-scaled query) */
+    void *qconv = qbuf + hd;                /* head_dim floats (query in the dot's type) */
     for (int64_t item = start; item < end; item++) {
         const int64_t t = item / hp->n_head, h = item % hp->n_head, g = h / group;
         const int64_t pos = j->pos0 + t;
-        q_act_from_f32(j->q_type, c->qkv + t * n_qkv + h * hd, qconv, hd);
+        const float *q = c->qkv + t * n_qkv + h * hd;
+        if (j->q_scale != 1.0f) {
+            for (int64_t d = 0; d < hd; d++) qbuf[d] = q[d] * j->q_scale;
+            q = qbuf;
+        }
+        q_act_from_f32(j->q_type, q, qconv, hd);
         for (int64_t p = 0; p <= pos; p++)
             scores[p] = j->dot(rt_kv_k_row(&c->kv, j->layer, p) + (size_t)g * kv_off, qconv, hd) * j->scale;
         rt_softmax(scores, pos + 1);
@@ -181,62 +230,84 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
 
 static void attention(rt_ctx *c, int64_t layer, int64_t t, int64_t pos0) {
     const q_dot_traits *dt = q_dot_best(c->kv.type);
-    attn_job j = {c, layer, pos0, dt->dot, dt->act_type, 1.0f / sqrtf((float)c->m->hp.head_dim)};
+    const float kq_scale = 1.0f / sqrtf((float)c->m->hp.head_dim);
+    const int prescale = (c->m->arch_row->flags & RT_A_Q_PRESCALE) != 0;
+    attn_job j = {c, layer, pos0, dt->dot, dt->act_type, prescale ? kq_scale : 1.0f, prescale ? 1.0f : kq_scale};
     rt_pool_run(c->pool, attend, &j, t * c->m->hp.n_head, 1);
 }
 
-/* y[T x n] += X . W^T, through c->proj. */
-/* Adds an optional bias (b->data NULL: none) to each of t rows of n. */
-static void add_bias_rows(float *y, const rt_tensor *b, int64_t t, int64_t n) {
-    if (!b->data) return;
-    const float *bias = b->data;
-    for (int64_t i = 0; i < t; i++)
-        for (int64_t j = 0; j < n; j++) y[i * n + j] += bias[j];
+/* Self-attention of t tokens whose normed input is xin; result [T x n_embd] in c->proj. */
+static void attention_block(rt_ctx *c, const rt_layer *ly, int64_t il, const float *xin, int64_t t, int64_t pos0) {
+    project_qkv(c, ly, xin, t);
+    qk_rope_and_cache(c, ly, il, t, pos0);
+    attention(c, il, t, pos0);
+    linear(c, &ly->wo, &ly->bo, c->attn, t, c->proj);
 }
 
-/* y += W x (+ bias): the residual add happens after the bias, as in llama.cpp's graph. */
-static void matmul_add(rt_ctx *c, const rt_tensor *w, const rt_tensor *bias, const float *x, int64_t t, float *y) {
-    rt_acts a;
-    rt_acts_convert(c->pool, rt_act_type_for(w), x, w->ne0, t, w->ne0, c->acts, &a);
-    rt_matmul(c->pool, w, &a, c->proj, w->ne1);
-    add_bias_rows(c->proj, bias, t, w->ne1);
-    for (int64_t i = 0; i < t * w->ne1; i++) y[i] += c->proj[i];
-}
-
-static void feed_forward(rt_ctx *c, const rt_layer *ly, int64_t t) {
+/* The MLP of t tokens whose normed input is xin; result [T x n_embd] in c->ffn_out. */
+static void ffn_block(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t t) {
     const rt_hparams *hp = &c->m->hp;
-    rmsnorm_rows(c->xn, c->x, &ly->ffn_norm, t, hp->n_embd, hp->norm_eps);
+    if (c->m->arch_row->ffn == RT_FFN_GELU) {
+        linear(c, &ly->w_up, &ly->b_up, xin, t, c->up);
+        rt_gelu(c->up, t * hp->n_ff);
+        linear(c, &ly->w_down, &ly->b_down, c->up, t, c->ffn_out);
+        return;
+    }
     rt_acts a;
-    rt_acts_convert(c->pool, rt_act_type_for(&ly->w_gate), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
+    rt_acts_convert(c->pool, rt_act_type_for(&ly->w_gate), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
     rt_matmul(c->pool, &ly->w_gate, &a, c->gate, hp->n_ff);
     add_bias_rows(c->gate, &ly->b_gate, t, hp->n_ff);
     if (rt_act_type_for(&ly->w_up) != a.type)
-        rt_acts_convert(c->pool, rt_act_type_for(&ly->w_up), c->xn, hp->n_embd, t, hp->n_embd, c->acts, &a);
+        rt_acts_convert(c->pool, rt_act_type_for(&ly->w_up), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
     rt_matmul(c->pool, &ly->w_up, &a, c->up, hp->n_ff);
     add_bias_rows(c->up, &ly->b_up, t, hp->n_ff);
     rt_swiglu(c->gate, c->up, t * hp->n_ff);
-    matmul_add(c, &ly->w_down, &ly->b_down, c->gate, t, c->x);
+    linear(c, &ly->w_down, &ly->b_down, c->gate, t, c->ffn_out);
 }
 
+static void add_rows(float *y, const float *d, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] += d[i];
+}
+
+/* ==== Layer compositions (rt_wiring) ==== */
+
+/* x += attn(norm(x)); x += ffn(ffn_norm(x)), or ffn(norm(x)) without ffn_norm (parallel residual). */
+static void layer_sequential(rt_ctx *c, const rt_layer *ly, int64_t il, int64_t t, int64_t pos0) {
+    const int64_t E = c->m->hp.n_embd;
+    norm_rows(c, c->xn, c->x, &ly->attn_norm, &ly->attn_norm_b, t, E);
+    attention_block(c, ly, il, c->xn, t, pos0);
+    add_rows(c->x, c->proj, t * E);
+    if (ly->ffn_norm.data) norm_rows(c, c->xn, c->x, &ly->ffn_norm, &ly->ffn_norm_b, t, E);
+    ffn_block(c, ly, c->xn, t);
+    add_rows(c->x, c->ffn_out, t * E);
+}
+
+/* h = norm(x); x = (attn(h) + ffn(h)) + x, the order of llama.cpp's phi2 graph. */
+static void layer_parallel(rt_ctx *c, const rt_layer *ly, int64_t il, int64_t t, int64_t pos0) {
+    const int64_t E = c->m->hp.n_embd;
+    norm_rows(c, c->xn, c->x, &ly->attn_norm, &ly->attn_norm_b, t, E);
+    attention_block(c, ly, il, c->xn, t, pos0);
+    ffn_block(c, ly, c->xn, t);
+    add_rows(c->proj, c->ffn_out, t * E);
+    add_rows(c->x, c->proj, t * E);
+}
+
+typedef void (*layer_fn)(rt_ctx *c, const rt_layer *ly, int64_t il, int64_t t, int64_t pos0);
+static const layer_fn LAYER_FNS[] = {
+    [RT_WIRING_SEQUENTIAL] = layer_sequential,
+    [RT_WIRING_PARALLEL] = layer_parallel,
+};
+
 static void run_layer(rt_ctx *c, int64_t il, int64_t t, int64_t pos0) {
-    const rt_hparams *hp = &c->m->hp;
-    const rt_layer *ly = &c->m->layers[il];
-    rmsnorm_rows(c->xn, c->x, &ly->attn_norm, t, hp->n_embd, hp->norm_eps);
-    project_qkv(c, ly, t);
-    rope_and_cache(c, il, t, pos0);
-    attention(c, il, t, pos0);
-    matmul_add(c, &ly->wo, &ly->bo, c->attn, t, c->x);
-    feed_forward(c, ly, t);
+    LAYER_FNS[c->m->arch_row->wiring](c, &c->m->layers[il], il, t, pos0);
 }
 
 /* Logits for tokens [first, t) of the micro-batch into out (rows of n_vocab). */
 static void output_head(rt_ctx *c, int64_t first, int64_t t, float *out) {
     const rt_hparams *hp = &c->m->hp;
     const int64_t n = t - first;
-    rmsnorm_rows(c->xn, c->x + first * hp->n_embd, &c->m->output_norm, n, hp->n_embd, hp->norm_eps);
-    rt_acts a;
-    rt_acts_convert(c->pool, rt_act_type_for(&c->m->output), c->xn, hp->n_embd, n, hp->n_embd, c->acts, &a);
-    rt_matmul(c->pool, &c->m->output, &a, out, hp->n_vocab);
+    norm_rows(c, c->xn, c->x + first * hp->n_embd, &c->m->output_norm, &c->m->output_norm_b, n, hp->n_embd);
+    linear(c, &c->m->output, &c->m->output_b, c->xn, n, out);
 }
 
 static void run_ubatch(rt_ctx *c, const int32_t *tokens, int64_t t, float *logits, int all_logits) {

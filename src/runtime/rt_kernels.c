@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/dtype.h"
+#include "base/f16.h"
 #include "quant/quant.h"
 #include "quant/quant_dot.h"
 
@@ -75,6 +76,23 @@ void rt_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps) 
     for (int64_t i = 0; i < n; i++) y[i] = (x[i] * scale) * w[i];
 }
 
+void rt_layernorm(float *y, const float *x, const float *w, const float *b, int64_t n, float eps) {
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) sum += (double)x[i];
+    const float mean = (float)sum / (float)n; /* ggml: float sum, float division */
+    double sum2 = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const float v = x[i] - mean;
+        y[i] = v;
+        sum2 += (double)(v * v);
+    }
+    const float variance = (float)(sum2 / (double)n);
+    const float scale = 1.0f / sqrtf(variance + eps);
+    for (int64_t i = 0; i < n; i++) y[i] = (y[i] * scale) * w[i];
+    if (b)
+        for (int64_t i = 0; i < n; i++) y[i] += b[i];
+}
+
 void rt_rope_cache(float *cs, int64_t pos, int64_t n_rot, float base, float freq_scale) {
     const float step = powf(base, -2.0f / (float)n_rot);
     float theta = (float)pos;
@@ -106,6 +124,22 @@ void rt_swiglu(float *g, const float *u, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         const float x = g[i];
         g[i] = (x / (1.0f + expf(-x))) * u[i];
+    }
+}
+
+/* ggml's GELU constants (ggml-cpu/vec.h). */
+#define GELU_COEF_A 0.044715f
+#define SQRT_2_OVER_PI 0.79788456080286535587989211986876f
+
+static float gelu_tanh(float x) { return 0.5f * x * (1.0f + tanhf(SQRT_2_OVER_PI * x * (1.0f + GELU_COEF_A * x * x))); }
+
+void rt_gelu(float *x, int64_t n) {
+    /* ggml looks the f16-rounded input up in a table of f16-rounded results; computing the
+     * same two roundings directly gives the same bits without a 64K-entry global table. */
+    for (int64_t i = 0; i < n; i++) {
+        const float v = x[i];
+        if (v <= -10.0f) x[i] = 0.0f;
+        else if (v < 10.0f) x[i] = hf_f16_to_f32(hf_f32_to_f16(gelu_tanh(hf_f16_to_f32(hf_f32_to_f16(v)))));
     }
 }
 

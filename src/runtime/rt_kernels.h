@@ -45,6 +45,13 @@ void rt_matmul(rt_pool *pool, const rt_tensor *w, const rt_acts *x, float *y, in
  * double, like ggml_compute_forward_rms_norm_f32, then the weight multiply). */
 void rt_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps);
 
+/* LayerNorm: y = (x - mean) / sqrt(var + eps) * w (+ b when b != NULL), as
+ * ggml_compute_forward_norm_f32: the sum in double rounded to float and divided in float,
+ * the squared deviations summed in double (ggml sums SIMD lanes in float first, so its
+ * variance can differ from ours in the last bits), then the weight multiply and the bias
+ * add as separate steps (ggml_mul, ggml_add). */
+void rt_layernorm(float *y, const float *x, const float *w, const float *b, int64_t n, float eps);
+
 /* cos/sin table for one position: cs[2*i], cs[2*i+1] for i < n_rot/2, with
  * theta_i = pos * base^(-2i/n_rot) computed as ggml does (theta *= step). */
 void rt_rope_cache(float *cs, int64_t pos, int64_t n_rot, float base, float freq_scale);
@@ -53,6 +60,11 @@ void rt_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const f
 
 /* In place: g[i] = silu(g[i]) * u[i]. */
 void rt_swiglu(float *g, const float *u, int64_t n);
+
+/* In place: x[i] = gelu(x[i]), ggml's CPU GELU: the tanh approximation evaluated on the
+ * input rounded to f16 and rounded back to f16 (ggml's f16 GELU table, GGML_GELU_FP16),
+ * identity above 10 and 0 below -10. */
+void rt_gelu(float *x, int64_t n);
 
 /* In place softmax over n scores (max-subtracted, sum in double). */
 void rt_softmax(float *x, int64_t n);

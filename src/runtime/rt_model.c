@@ -7,21 +7,7 @@
 
 #include "base/dtype.h"
 
-/* ==== Architectures ====
- * One row per architecture the forward pass supports. To add one whose
- * forward pass is Llama-shaped (pre-norm, RoPE, GQA attention with optional
- * Q/K/V biases, SwiGLU): add a row with its RoPE mode. Architectures with
- * other blocks (q/k norms, LayerNorm, ...) need a new flag here and a hook in
- * rt_forward.c, never a copy of it. */
-typedef struct arch_row {
-    const char *name;
-    rt_rope_mode rope_mode;
-} arch_row;
-
-static const arch_row ARCHES[] = {
-    {"llama", RT_ROPE_NORMAL},
-    {"qwen2", RT_ROPE_NEOX},
-};
+/* Architectures and their tensor tables live in rt_arch.c; this file only interprets them. */
 
 /* ==== Hyper-parameter keys ("{arch}.<suffix>") ====
  * dflt < 0 marks a required key; defaults that depend on other values are
@@ -49,7 +35,12 @@ static const hp_row HPARAMS[] = {
     {"rope.dimension_count", HP_INT, offsetof(rt_hparams, n_rot), DERIVED},
     {"vocab_size", HP_INT, offsetof(rt_hparams, n_vocab), DERIVED},
     {"rope.freq_base", HP_FLOAT, offsetof(rt_hparams, rope_base), 10000.0},
-    {"attention.layer_norm_rms_epsilon", HP_FLOAT, offsetof(rt_hparams, norm_eps), REQUIRED},
+};
+
+/* The epsilon key of each norm kind (required). */
+static const char *const NORM_EPS_KEY[] = {
+    [RT_NORM_RMS] = GGUF_KEY_LAYERNORM_RMS_EPS,
+    [RT_NORM_LAYER] = GGUF_KEY_LAYERNORM_EPS,
 };
 
 #define MAX_DIM ((int64_t)1 << 31) /* keeps every product of two dims in int64 */
@@ -71,14 +62,16 @@ static hf_status read_arch(loader *L, hf_err *err) {
     gguf_str s;
     hf_status st = gguf_get_str(L->m->file, "general.architecture", &s, err);
     if (st != HF_OK) return st;
-    for (size_t i = 0; i < sizeof ARCHES / sizeof ARCHES[0]; i++)
-        if (strlen(ARCHES[i].name) == s.len && memcmp(ARCHES[i].name, s.ptr, s.len) == 0) {
-            L->m->arch = ARCHES[i].name;
-            L->m->hp.rope_mode = ARCHES[i].rope_mode;
-            return HF_OK;
-        }
-    return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: unsupported architecture '%.*s' (supported: llama, qwen2)",
-                   fpath(L), (int)(s.len > 64 ? 64 : s.len), s.ptr);
+    const rt_arch *a = rt_arch_find(s.ptr, s.len);
+    if (a) {
+        L->m->arch = a->name;
+        L->m->arch_row = a;
+        L->m->hp.rope_mode = a->rope_mode;
+        return HF_OK;
+    }
+    char list[256];
+    return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: unsupported architecture '%.*s' (supported: %s)", fpath(L),
+                   (int)(s.len > 64 ? 64 : s.len), s.ptr, rt_arch_supported_list(list, sizeof list));
 }
 
 static hf_status read_one_hparam(loader *L, const hp_row *r, hf_err *err) {
@@ -154,8 +147,8 @@ static hf_status derive_and_check_hparams(loader *L, hf_err *err) {
         return hf_fail(err, HF_ERR_FORMAT, "%s: %s.rope.dimension_count %lld must be even and <= head dim %lld",
                        fpath(L), a, (long long)hp->n_rot, (long long)hp->head_dim);
     if (!(hp->norm_eps > 0.0f) || !(hp->rope_base > 0.0f))
-        return hf_fail(err, HF_ERR_FORMAT, "%s: rms epsilon (%g) and rope.freq_base (%g) must be > 0", fpath(L),
-                       (double)hp->norm_eps, (double)hp->rope_base);
+        return hf_fail(err, HF_ERR_FORMAT, "%s: %s.%s (%g) and rope.freq_base (%g) must be > 0", fpath(L), a,
+                       NORM_EPS_KEY[L->m->arch_row->norm], (double)hp->norm_eps, (double)hp->rope_base);
     if (rt_n_q(hp) >= MAX_DIM || rt_n_kv(hp) >= MAX_DIM)
         return hf_fail(err, HF_ERR_FORMAT, "%s: head_count x head dim too large", fpath(L));
     return HF_OK;
@@ -165,6 +158,10 @@ static hf_status read_hparams(loader *L, hf_err *err) {
     hf_status st = read_arch(L, err);
     for (size_t i = 0; st == HF_OK && i < sizeof HPARAMS / sizeof HPARAMS[0]; i++)
         st = read_one_hparam(L, &HPARAMS[i], err);
+    if (st == HF_OK) {
+        const hp_row eps = {NORM_EPS_KEY[L->m->arch_row->norm], HP_FLOAT, offsetof(rt_hparams, norm_eps), REQUIRED};
+        st = read_one_hparam(L, &eps, err);
+    }
     if (st == HF_OK) st = read_rope_scaling(L, err);
     if (st == HF_OK) st = derive_and_check_hparams(L, err);
     return st;
@@ -174,7 +171,7 @@ static hf_status read_hparams(loader *L, hf_err *err) {
 
 typedef enum tensor_role {
     ROLE_MATRIX, /* any type the matmul supports */
-    ROLE_VECTOR, /* norms and biases: F32 */
+    ROLE_VECTOR, /* norms and biases: F32 (1-D, or 2-D for stacked per-head norms) */
 } tensor_role;
 
 static const char *type_name(uint32_t type) {
@@ -189,13 +186,17 @@ static void format_shape(char *buf, size_t cap, const int64_t *ne, uint32_t n_di
     if (o < cap) snprintf(buf + o, cap - o, "}");
 }
 
+/* Shapes compare as llama.cpp's loader does: trailing dimensions of 1 are equal to absent
+ * ones ({64} == {64, 1}). */
 static hf_status check_tensor(loader *L, const gguf_tensor *t, tensor_role role, int64_t ne0, int64_t ne1,
                               hf_err *err) {
     const int64_t want[2] = {ne0, ne1};
-    const uint32_t want_dims = role == ROLE_VECTOR ? 1 : 2;
-    if (t->n_dims != want_dims || t->ne[0] != ne0 || (want_dims == 2 && t->ne[1] != ne1)) {
+    const uint32_t want_dims = ne1 == 1 ? 1 : 2;
+    int ok = t->n_dims <= 2 && t->ne[0] == ne0 && (t->n_dims < 2 ? ne1 == 1 : t->ne[1] == ne1);
+    if (role == ROLE_MATRIX && t->n_dims != 2) ok = 0;
+    if (!ok) {
         char w[96], f[160];
-        format_shape(w, sizeof w, want, want_dims);
+        format_shape(w, sizeof w, want, role == ROLE_MATRIX ? 2 : want_dims);
         format_shape(f, sizeof f, t->ne, t->n_dims);
         return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s' has shape %s, expected %s", fpath(L), t->name, f, w);
     }
@@ -220,16 +221,43 @@ static hf_status take_tensor(loader *L, rt_tensor *out, const char *name, tensor
     hf_status st = check_tensor(L, t, role, ne0, ne1, err);
     if (st != HF_OK) return st;
     L->used[L->n_used++] = t;
-    *out = (rt_tensor){t->name, t->data, t->type, ne0, role == ROLE_VECTOR ? 1 : ne1,
-                       (size_t)hf_row_size(t->type, ne0)};
+    *out = (rt_tensor){t->name, t->data, t->type, ne0, ne1, (size_t)hf_row_size(t->type, ne0)};
     return HF_OK;
 }
 
-static hf_status take_layer_tensor(loader *L, rt_tensor *out, int64_t il, const char *suffix, tensor_role role,
-                                   int64_t ne0, int64_t ne1, int required, hf_err *err) {
+static hf_status take_named(loader *L, rt_tensor *out, gguf_tn tn, int64_t il, gguf_sfx sfx, tensor_role role,
+                            int64_t ne0, int64_t ne1, int required, hf_err *err) {
     char name[128];
-    snprintf(name, sizeof name, "blk.%lld.%s", (long long)il, suffix);
-    return take_tensor(L, out, name, role, ne0, ne1, required, err);
+    return take_tensor(L, out, gguf_tn_format(name, sizeof name, tn, il, sfx), role, ne0, ne1, required, err);
+}
+
+static int64_t dim_value(rt_dim d, const rt_hparams *hp) {
+    switch (d) {
+    case RT_D_1: return 1;
+    case RT_D_EMBD: return hp->n_embd;
+    case RT_D_FF: return hp->n_ff;
+    case RT_D_VOCAB: return hp->n_vocab;
+    case RT_D_Q: return rt_n_q(hp);
+    case RT_D_HEAD: return hp->head_dim;
+    case RT_D_NHEAD: return hp->n_head;
+    case RT_D_NHEAD_KV: return hp->n_head_kv;
+    }
+    return 0;
+}
+
+/* Resolves every row of the arch's table owned by `owner` (layer il for RT_IN_LAYER). */
+static hf_status take_rows(loader *L, rt_owner owner, void *base, int64_t il, hf_err *err) {
+    const rt_arch *a = L->m->arch_row;
+    const rt_hparams *hp = &L->m->hp;
+    hf_status st = HF_OK;
+    for (size_t i = 0; st == HF_OK && i < a->n_tensors; i++) {
+        const rt_tensor_row *r = &a->tensors[i];
+        if (r->owner != owner) continue;
+        rt_tensor *dst = (rt_tensor *)((char *)base + r->offset);
+        st = take_named(L, dst, r->tn, il, r->sfx, r->matrix ? ROLE_MATRIX : ROLE_VECTOR, dim_value(r->ne0, hp),
+                        dim_value(r->ne1, hp), r->need == RT_REQUIRED, err);
+    }
+    return st;
 }
 
 /* Q||K||V bias: fused tensor, or the separate biases concatenated once
@@ -238,10 +266,11 @@ static hf_status take_qkv_bias(loader *L, rt_layer *ly, int64_t il, hf_err *err)
     const rt_hparams *hp = &L->m->hp;
     const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n = nq + 2 * nkv;
     rt_tensor fused, sep[3];
-    hf_status st = take_layer_tensor(L, &fused, il, "attn_qkv.bias", ROLE_VECTOR, n, 1, 0, err);
-    const char *names[3] = {"attn_q.bias", "attn_k.bias", "attn_v.bias"};
+    hf_status st = take_named(L, &fused, GGUF_TN_ATTN_QKV, il, GGUF_SFX_BIAS, ROLE_VECTOR, n, 1, 0, err);
+    const gguf_tn tns[3] = {GGUF_TN_ATTN_Q, GGUF_TN_ATTN_K, GGUF_TN_ATTN_V};
     const int64_t len[3] = {nq, nkv, nkv};
-    for (int i = 0; st == HF_OK && i < 3; i++) st = take_layer_tensor(L, &sep[i], il, names[i], ROLE_VECTOR, len[i], 1, 0, err);
+    for (int i = 0; st == HF_OK && i < 3; i++)
+        st = take_named(L, &sep[i], tns[i], il, GGUF_SFX_BIAS, ROLE_VECTOR, len[i], 1, 0, err);
     if (st != HF_OK) return st;
     const int any_sep = sep[0].data || sep[1].data || sep[2].data;
     if (fused.data && any_sep)
@@ -261,53 +290,42 @@ static hf_status take_qkv_bias(loader *L, rt_layer *ly, int64_t il, hf_err *err)
     return HF_OK;
 }
 
+/* Every architecture loads Q/K/V the same way, in any of the three layouts (rt_model.h). */
 static hf_status take_qkv(loader *L, rt_layer *ly, int64_t il, hf_err *err) {
     const rt_hparams *hp = &L->m->hp;
-    const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp);
-    hf_status st = take_layer_tensor(L, &ly->wqkv, il, "attn_qkv.weight", ROLE_MATRIX, hp->n_embd, nq + 2 * nkv, 0, err);
+    const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), E = hp->n_embd;
+    hf_status st = take_named(L, &ly->wqkv, GGUF_TN_ATTN_QKV, il, GGUF_SFX_WEIGHT, ROLE_MATRIX, E, nq + 2 * nkv, 0, err);
     if (st != HF_OK) return st;
     ly->qkv_fused = ly->wqkv.data != NULL;
     if (!ly->qkv_fused) {
-        st = take_layer_tensor(L, &ly->wq, il, "attn_q.weight", ROLE_MATRIX, hp->n_embd, nq, 1, err);
-        if (st == HF_OK) st = take_layer_tensor(L, &ly->wk, il, "attn_k.weight", ROLE_MATRIX, hp->n_embd, nkv, 1, err);
-        if (st == HF_OK) st = take_layer_tensor(L, &ly->wv, il, "attn_v.weight", ROLE_MATRIX, hp->n_embd, nkv, 1, err);
+        st = take_named(L, &ly->wq, GGUF_TN_ATTN_Q, il, GGUF_SFX_WEIGHT, ROLE_MATRIX, E, nq, 1, err);
+        if (st == HF_OK) st = take_named(L, &ly->wk, GGUF_TN_ATTN_K, il, GGUF_SFX_WEIGHT, ROLE_MATRIX, E, nkv, 1, err);
+        if (st == HF_OK) st = take_named(L, &ly->wv, GGUF_TN_ATTN_V, il, GGUF_SFX_WEIGHT, ROLE_MATRIX, E, nkv, 1, err);
         if (st != HF_OK) return st;
     }
     return take_qkv_bias(L, ly, il, err);
 }
 
 static hf_status take_layer(loader *L, int64_t il, hf_err *err) {
-    const rt_hparams *hp = &L->m->hp;
     rt_layer *ly = &L->m->layers[il];
-    hf_status st = take_layer_tensor(L, &ly->attn_norm, il, "attn_norm.weight", ROLE_VECTOR, hp->n_embd, 1, 1, err);
-    if (st == HF_OK) st = take_qkv(L, ly, il, err);
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->wo, il, "attn_output.weight", ROLE_MATRIX, rt_n_q(hp), hp->n_embd, 1, err);
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->bo, il, "attn_output.bias", ROLE_VECTOR, hp->n_embd, 1, 0, err);
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->ffn_norm, il, "ffn_norm.weight", ROLE_VECTOR, hp->n_embd, 1, 1, err);
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->w_gate, il, "ffn_gate.weight", ROLE_MATRIX, hp->n_embd, hp->n_ff, 1, err);
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->w_up, il, "ffn_up.weight", ROLE_MATRIX, hp->n_embd, hp->n_ff, 1, err);
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->w_down, il, "ffn_down.weight", ROLE_MATRIX, hp->n_ff, hp->n_embd, 1, err);
-    /* Optional MLP biases (config mlp_bias), as llama.cpp's llama loader accepts them. */
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->b_gate, il, "ffn_gate.bias", ROLE_VECTOR, hp->n_ff, 1, 0, err);
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->b_up, il, "ffn_up.bias", ROLE_VECTOR, hp->n_ff, 1, 0, err);
-    if (st == HF_OK) st = take_layer_tensor(L, &ly->b_down, il, "ffn_down.bias", ROLE_VECTOR, hp->n_embd, 1, 0, err);
-    return st;
+    hf_status st = take_qkv(L, ly, il, err);
+    return st == HF_OK ? take_rows(L, RT_IN_LAYER, ly, il, err) : st;
 }
 
 /* n_vocab comes from the key when present, else from token_embd's rows. */
 static hf_status take_embeddings(loader *L, hf_err *err) {
     rt_model *m = L->m;
     rt_hparams *hp = &m->hp;
-    const gguf_tensor *te = gguf_find_tensor(m->file, "token_embd.weight");
-    if (!te) return hf_fail(err, HF_ERR_FORMAT, "%s: missing tensor 'token_embd.weight'", fpath(L));
+    char name[96];
+    gguf_tn_format(name, sizeof name, GGUF_TN_TOKEN_EMBD, -1, GGUF_SFX_WEIGHT);
+    const gguf_tensor *te = gguf_find_tensor(m->file, name);
+    if (!te) return hf_fail(err, HF_ERR_FORMAT, "%s: missing tensor '%s'", fpath(L), name);
     if (hp->n_vocab < 0) {
         if (te->n_dims != 2 || te->ne[1] <= 0 || te->ne[1] >= MAX_DIM)
-            return hf_fail(err, HF_ERR_FORMAT, "%s: tensor 'token_embd.weight' must be 2-D {n_embd, n_vocab}", fpath(L));
+            return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s' must be 2-D {n_embd, n_vocab}", fpath(L), name);
         hp->n_vocab = te->ne[1];
     }
-    hf_status st = take_tensor(L, &m->tok_embd, "token_embd.weight", ROLE_MATRIX, hp->n_embd, hp->n_vocab, 1, err);
-    if (st == HF_OK) st = take_tensor(L, &m->output_norm, "output_norm.weight", ROLE_VECTOR, hp->n_embd, 1, 1, err);
-    if (st == HF_OK) st = take_tensor(L, &m->output, "output.weight", ROLE_MATRIX, hp->n_embd, hp->n_vocab, 0, err);
+    hf_status st = take_rows(L, RT_IN_MODEL, m, -1, err);
     if (st != HF_OK) return st;
     if (!m->output.data) {
         m->output = m->tok_embd;

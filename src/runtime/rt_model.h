@@ -29,11 +29,7 @@
 
 #include "base/status.h"
 #include "gguf/gguf.h"
-
-typedef enum rt_rope_mode {
-    RT_ROPE_NORMAL = 0, /* llama: rotate adjacent pairs (x[2i], x[2i+1]) */
-    RT_ROPE_NEOX = 2,   /* gpt-neox/qwen2: rotate (x[i], x[i + n_rot/2]) */
-} rt_rope_mode;
+#include "runtime/rt_arch.h"
 
 /* A view of one tensor in the mapping. 1-D tensors have ne1 == 1. */
 typedef struct rt_tensor {
@@ -56,12 +52,14 @@ typedef struct rt_hparams {
     int64_t n_rot;       /* rotated dims per head (<= head_dim, even) */
     float rope_base;
     float rope_freq_scale; /* 1 / linear scaling factor; 1 if none */
-    float norm_eps;
+    float norm_eps;        /* of the arch's norm kind (RMS or LayerNorm epsilon) */
     rt_rope_mode rope_mode;
 } rt_hparams;
 
+/* Optional tensors the file lacks have data == NULL. */
 typedef struct rt_layer {
     rt_tensor attn_norm;  /* [n_embd] F32 */
+    rt_tensor attn_norm_b; /* [n_embd] F32, LayerNorm archs */
     /* Q||K||V projection: either one fused weight (qkv_fused) or three
      * separate ones (q, k, v); outputs n_q, n_kv, n_kv rows respectively. */
     int qkv_fused;
@@ -71,8 +69,10 @@ typedef struct rt_layer {
     float *bqkv_owned;    /* set when bqkv was concatenated at load (freed with the model) */
     rt_tensor wo;         /* {n_q, n_embd} */
     rt_tensor bo;         /* [n_embd] F32, optional (attention_bias finetunes) */
-    rt_tensor ffn_norm;   /* [n_embd] F32 */
-    rt_tensor w_gate;     /* {n_embd, n_ff} */
+    rt_tensor q_norm, k_norm; /* {head_dim} or {head_dim, n_head(_kv)} F32 (RT_A_QK_NORM archs) */
+    rt_tensor ffn_norm;   /* [n_embd] F32; absent for parallel-residual StableLM */
+    rt_tensor ffn_norm_b; /* [n_embd] F32, LayerNorm archs */
+    rt_tensor w_gate;     /* {n_embd, n_ff}; SwiGLU only */
     rt_tensor w_up;       /* {n_embd, n_ff} */
     rt_tensor w_down;     /* {n_ff, n_embd} */
     rt_tensor b_gate, b_up; /* [n_ff] F32, optional (mlp_bias) */
@@ -82,10 +82,13 @@ typedef struct rt_layer {
 typedef struct rt_model {
     gguf_file *file;
     const char *arch;     /* "llama", ... (static string from the arch table) */
+    const rt_arch *arch_row;
     rt_hparams hp;
     rt_tensor tok_embd;   /* {n_embd, n_vocab}, any supported type */
     rt_tensor output_norm;/* [n_embd] F32 */
+    rt_tensor output_norm_b; /* [n_embd] F32, LayerNorm archs */
     rt_tensor output;     /* {n_embd, n_vocab}; == tok_embd when tied */
+    rt_tensor output_b;   /* [n_vocab] F32, optional (phi2) */
     int output_tied;
     rt_layer *layers;     /* [n_layer] */
 } rt_model;
