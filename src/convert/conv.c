@@ -42,9 +42,10 @@ static hf_status find_arch(const cJSON *cfg, const char *path, const arch_def **
                        path, json_type_name(archs));
     const char *cls = cJSON_GetArrayItem(archs, 0)->valuestring;
     *out = arch_find(cls);
+    char list[1024];
     if (!*out)
         return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (supported: %s)", path, cls,
-                       arch_supported_list());
+                       arch_supported_list(list, sizeof list));
     return HF_OK;
 }
 
@@ -103,7 +104,7 @@ hf_status conv_run(const conv_opts *o, conv_result *res, hf_err *err) {
     memset(res, 0, sizeof *res);
     hf_status s = load_config(o->model_dir, r.cfg_path, sizeof r.cfg_path, &r.cfg, err);
     if (s == HF_OK) s = find_arch(r.cfg, r.cfg_path, &r.arch, err);
-    if (s == HF_OK) s = conv_hparams_resolve(r.cfg, r.cfg_path, &r.hp, err);
+    if (s == HF_OK) s = conv_hparams_resolve(r.arch, r.cfg, r.cfg_path, &r.hp, err);
     if (s == HF_OK) s = open_weights(&r, o, err);
     if (s == HF_OK) {
         r.outtype = o->outtype;

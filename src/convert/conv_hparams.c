@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "convert/conv_internal.h"
+#include "gguf/gguf_names.h"
 #include "json/json.h"
 
 /* HF key lists, first present wins (llama.cpp's find_hparam lists). */
@@ -25,41 +26,16 @@ static const char *const K_LN_EPS[] = {"layer_norm_eps", "layer_norm_epsilon", "
 static const char *const K_EXPERTS[] = {"num_local_experts", "num_experts", "n_routed_experts", NULL};
 static const char *const K_EXPERTS_USED[] = {"num_experts_per_tok", "num_experts_per_token", "top_k_experts", NULL};
 
-/* ---- typed lookups with messages naming the key ---- */
+/* ---- typed lookups with messages naming the key (arch.h) ---- */
 
 static hf_status first_int(const cJSON *cfg, const char *const *keys, const char *src, int required, int64_t *out,
                            int *found, hf_err *err) {
-    const char *which = NULL;
-    const cJSON *v = json_first(cfg, keys, &which);
-    *found = 0;
-    if (!v || cJSON_IsNull(v)) {
-        if (!required) return HF_OK;
-        char list[256];
-        size_t o = 0;
-        for (const char *const *k = keys; *k && o < sizeof list; k++)
-            o += (size_t)snprintf(list + o, sizeof list - o, "%s'%s'", o ? ", " : "", *k);
-        return hf_fail(err, HF_ERR_FORMAT, "%s: missing key %s (an integer; any of these names)", src, list);
-    }
-    if (!json_is_integer(v) || v->valuedouble < 0 || v->valuedouble > 4294967295.0)
-        return hf_fail(err, HF_ERR_FORMAT, "%s: key '%s': expected a non-negative 32-bit integer, found %s", src,
-                       which, cJSON_IsNumber(v) ? "a number out of range or with a fraction" : json_type_name(v));
-    *out = (int64_t)v->valuedouble;
-    *found = 1;
-    return HF_OK;
+    return arch_cfg_int(cfg, keys, src, required, out, found, err);
 }
 
 static hf_status first_num(const cJSON *cfg, const char *const *keys, const char *src, double *out, int *found,
                            hf_err *err) {
-    const char *which = NULL;
-    const cJSON *v = json_first(cfg, keys, &which);
-    *found = 0;
-    if (!v || cJSON_IsNull(v)) return HF_OK;
-    if (!cJSON_IsNumber(v))
-        return hf_fail(err, HF_ERR_FORMAT, "%s: key '%s': expected a number, found %s", src, which,
-                       json_type_name(v));
-    *out = v->valuedouble;
-    *found = 1;
-    return HF_OK;
+    return arch_cfg_num(cfg, keys, src, 0, out, found, err);
 }
 
 static hf_status opt_flag(const cJSON *cfg, const char *key, const char *src, int *out, int dflt, hf_err *err) {
@@ -70,7 +46,7 @@ static hf_status opt_flag(const cJSON *cfg, const char *key, const char *src, in
     return HF_OK;
 }
 
-hf_status conv_hparams_resolve(const cJSON *cfg, const char *src, arch_hparams *hp, hf_err *err) {
+hf_status conv_hparams_resolve(const arch_def *a, const cJSON *cfg, const char *src, arch_hparams *hp, hf_err *err) {
     memset(hp, 0, sizeof *hp);
     int f = 0;
     hf_status s;
@@ -91,14 +67,13 @@ hf_status conv_hparams_resolve(const cJSON *cfg, const char *src, arch_hparams *
                        (long long)hp->head_dim);
     static const char *const K_VOCAB[] = {"vocab_size", NULL};
     if ((s = first_int(cfg, K_VOCAB, src, 1, &hp->n_vocab, &f, err)) != HF_OK) return s;
-    if ((s = opt_flag(cfg, "tie_word_embeddings", src, &hp->tie_embeddings, 1, err)) != HF_OK) return s;
-    hp->tie_explicit = json_get(cfg, "tie_word_embeddings") != NULL;
-    if ((s = opt_flag(cfg, "attention_bias", src, &hp->attention_bias, -1, err)) != HF_OK) return s;
-    if ((s = opt_flag(cfg, "mlp_bias", src, &hp->mlp_bias, -1, err)) != HF_OK) return s;
+    if ((s = opt_flag(cfg, "tie_word_embeddings", src, &hp->tie_embeddings, a->tie_default, err)) != HF_OK) return s;
+    for (uint32_t i = 0; i < a->n_switches && i < ARCH_MAX_SWITCHES; i++)
+        if ((s = opt_flag(cfg, a->switches[i].key, src, &hp->sw[i], a->switches[i].dflt, err)) != HF_OK) return s;
     const cJSON *experts = json_first(cfg, K_EXPERTS, NULL);
     if (experts && !cJSON_IsNull(experts))
         return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: mixture-of-experts checkpoints are not supported yet", src);
-    return HF_OK;
+    return a->check ? a->check(a, cfg, src, hp, err) : HF_OK;
 }
 
 /* ---- writing ---- */
@@ -226,31 +201,35 @@ static hf_status put_rope_bases(kv_ctx *c, const cJSON *cfg, rope_view rv) {
     return put_f32(c, "rope.freq_base_swa", v);
 }
 
-hf_status conv_hparams_write(gguf_writer *w, const arch_def *a, const cJSON *cfg, const char *src,
-                             const arch_hparams *hp, uint32_t file_type, hf_err *err) {
+/* llama.cpp's TextModel.set_gguf_parameters: the generic keys, ending with general.file_type. */
+static hf_status write_generic(gguf_writer *w, const arch_def *a, const cJSON *cfg, const char *src,
+                               const arch_hparams *hp, uint32_t file_type, hf_err *err) {
     kv_ctx c = {w, a->gguf_arch, src, err};
     hf_status s;
-    if ((s = put_u32(&c, "block_count", hp->n_layer)) != HF_OK) return s;
-    if ((s = put_first_u32(&c, cfg, "context_length", K_CTX)) != HF_OK) return s;
-    if ((s = put_first_u32(&c, cfg, "embedding_length", K_EMBD)) != HF_OK) return s;
-    if ((s = put_first_u32(&c, cfg, "feed_forward_length", K_FF)) != HF_OK) return s;
-    if ((s = put_first_u32(&c, cfg, "attention.head_count", K_HEAD)) != HF_OK) return s;
-    if ((s = put_first_u32(&c, cfg, "attention.head_count_kv", K_HEAD_KV)) != HF_OK) return s;
+    if ((s = put_u32(&c, GGUF_KEY_BLOCK_COUNT, hp->n_layer)) != HF_OK) return s;
+    if ((s = put_first_u32(&c, cfg, GGUF_KEY_CONTEXT_LENGTH, K_CTX)) != HF_OK) return s;
+    if ((s = put_first_u32(&c, cfg, GGUF_KEY_EMBEDDING_LENGTH, K_EMBD)) != HF_OK) return s;
+    if ((s = put_first_u32(&c, cfg, GGUF_KEY_FEED_FORWARD_LENGTH, K_FF)) != HF_OK) return s;
+    if ((s = put_first_u32(&c, cfg, GGUF_KEY_HEAD_COUNT, K_HEAD)) != HF_OK) return s;
+    if ((s = put_first_u32(&c, cfg, GGUF_KEY_HEAD_COUNT_KV, K_HEAD_KV)) != HF_OK) return s;
     const cJSON *causal = json_get(cfg, "is_causal");
-    if (cJSON_IsFalse(causal)) {
-        char key[160];
-        snprintf(key, sizeof key, "%s.attention.causal", a->gguf_arch);
-        if ((s = gguf_w_add_bool(w, key, 0, err)) != HF_OK) return s;
-    }
+    if (cJSON_IsFalse(causal) && (s = arch_put_bool(a, w, GGUF_KEY_CAUSAL, 0, err)) != HF_OK) return s;
     rope_view rv = rope_params(cfg);
     if ((s = put_rope_scaling(&c, cfg, rv)) != HF_OK) return s;
     if ((s = put_rope_bases(&c, cfg, rv)) != HF_OK) return s;
-    if ((s = put_first_f32(&c, cfg, "attention.layer_norm_rms_epsilon", K_RMS_EPS)) != HF_OK) return s;
-    if ((s = put_first_f32(&c, cfg, "attention.layer_norm_epsilon", K_LN_EPS)) != HF_OK) return s;
-    if ((s = put_first_u32(&c, cfg, "expert_used_count", K_EXPERTS_USED)) != HF_OK) return s;
+    if ((s = put_first_f32(&c, cfg, GGUF_KEY_LAYERNORM_RMS_EPS, K_RMS_EPS)) != HF_OK) return s;
+    if ((s = put_first_f32(&c, cfg, GGUF_KEY_LAYERNORM_EPS, K_LN_EPS)) != HF_OK) return s;
+    if ((s = put_first_u32(&c, cfg, GGUF_KEY_EXPERT_USED_COUNT, K_EXPERTS_USED)) != HF_OK) return s;
     static const char *const K_HEAD_DIM[] = {"head_dim", NULL};
-    if ((s = put_first_u32(&c, cfg, "attention.key_length", K_HEAD_DIM)) != HF_OK) return s;
-    if ((s = put_first_u32(&c, cfg, "attention.value_length", K_HEAD_DIM)) != HF_OK) return s;
-    if ((s = gguf_w_add_u32(w, "general.file_type", file_type, err)) != HF_OK) return s;
-    return a->extra_kv ? a->extra_kv(a, w, cfg, src, hp, err) : HF_OK;
+    if ((s = put_first_u32(&c, cfg, GGUF_KEY_KEY_LENGTH, K_HEAD_DIM)) != HF_OK) return s;
+    if ((s = put_first_u32(&c, cfg, GGUF_KEY_VALUE_LENGTH, K_HEAD_DIM)) != HF_OK) return s;
+    return gguf_w_add_u32(w, "general.file_type", file_type, err);
+}
+
+hf_status conv_hparams_write(gguf_writer *w, const arch_def *a, const cJSON *cfg, const char *src,
+                             const arch_hparams *hp, uint32_t file_type, hf_err *err) {
+    if (a->own_kv) return a->own_kv(a, w, cfg, src, hp, file_type, err);
+    hf_status s = write_generic(w, a, cfg, src, hp, file_type, err);
+    if (s == HF_OK && a->extra_kv) s = a->extra_kv(a, w, cfg, src, hp, file_type, err);
+    return s;
 }

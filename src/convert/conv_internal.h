@@ -15,7 +15,7 @@
 /* ---- conv_hparams.c ---- */
 
 /* Resolves the hparams the plan needs (shapes, permute) from config.json. */
-hf_status conv_hparams_resolve(const cJSON *cfg, const char *cfg_path, arch_hparams *hp, hf_err *err);
+hf_status conv_hparams_resolve(const arch_def *a, const cJSON *cfg, const char *cfg_path, arch_hparams *hp, hf_err *err);
 /* Writes the {arch}.* keys and general.file_type in llama.cpp's order
  * (TextModel.set_gguf_parameters, then the arch's extra_kv hook). */
 hf_status conv_hparams_write(gguf_writer *w, const arch_def *a, const cJSON *cfg, const char *cfg_path,
@@ -51,8 +51,8 @@ typedef struct conv_part {
 
 typedef struct conv_item {
     char *name;            /* GGUF name */
-    conv_part part[3];     /* 1, or 3 when fused (Q, K, V) */
-    int n_parts;
+    conv_part *part;       /* n_parts source tensors, concatenated along their rows (owned) */
+    int n_parts;           /* 1; 3 when fused (Q, K, V); the head count when stacked */
     int64_t rows;          /* rows of all parts together (1-D: elements, one per row) */
     int64_t row_len;       /* elements per row */
     uint32_t n_dims;

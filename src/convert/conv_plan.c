@@ -85,7 +85,10 @@ static uint32_t tensor_type(const char *gguf_name, uint32_t n_dims, int64_t row_
 /* ==== plan building ==== */
 
 void conv_plan_free(conv_plan *p) {
-    for (int64_t i = 0; i < p->n; i++) free(p->items[i].name);
+    for (int64_t i = 0; i < p->n; i++) {
+        free(p->items[i].name);
+        free(p->items[i].part);
+    }
     free(p->items);
     memset(p, 0, sizeof *p);
 }
@@ -111,6 +114,7 @@ typedef struct mapped {
     const st_tensor *src;
     int row;       /* arch row index */
     int64_t layer; /* -1 for non-layer tensors */
+    int64_t sub;   /* head of a stacked row, else -1 */
     int is_bias;
     char name[128]; /* GGUF name with suffix */
 } mapped;
@@ -144,22 +148,26 @@ static hf_status map_source(const st_tensor *t, const arch_def *a, const arch_hp
     if (t->n_dims > 4)
         return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: tensor '%s' has %u dimensions; GGUF holds at most 4", t->file,
                        t->name, t->n_dims);
-    mt->row = arch_match(a, t->name, &mt->layer, &mt->is_bias);
+    mt->row = arch_match(a, t->name, &mt->layer, &mt->sub, &mt->is_bias);
     if (mt->row < 0)
         return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: tensor '%s' has no GGUF name in the %s architecture table",
                        t->file, t->name, a->gguf_arch);
     if (mt->layer >= hp->n_layer)
         return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s' belongs to layer %lld, but config.json has %lld layers",
                        t->file, t->name, (long long)mt->layer, (long long)hp->n_layer);
-    char base[96];
-    snprintf(base, sizeof base, a->tensors[mt->row].gguf, (int)mt->layer);
-    snprintf(mt->name, sizeof mt->name, "%s%s", base, mt->is_bias ? ".bias" : ".weight");
+    const int64_t n_stack = arch_stack_count(&a->tensors[mt->row], hp);
+    if (n_stack && mt->sub >= n_stack)
+        return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s' is for head %lld, but config.json has %lld heads",
+                       t->file, t->name, (long long)mt->sub, (long long)n_stack);
+    gguf_tn_format(mt->name, sizeof mt->name, a->tensors[mt->row].gguf, mt->layer,
+                   mt->is_bias ? GGUF_SFX_BIAS : GGUF_SFX_WEIGHT);
     return check_shape(mt, a, hp, err);
 }
 
-/* Presence bookkeeping: seen[(row * n_slots + slot) * 2 + is_bias]. */
+/* Presence bookkeeping: seen[(row * n_slots + slot) * 2 + is_bias] counts the parts seen
+ * (one, or one per head of a stacked row). */
 typedef struct presence {
-    unsigned char *seen;
+    uint32_t *seen;
     int64_t n_slots; /* n_layer (>= 1) */
 } presence;
 
@@ -171,35 +179,61 @@ static hf_status check_presence(const presence *pr, const arch_def *a, const arc
                                 hf_err *err) {
     for (uint32_t r = 0; r < a->n_tensors; r++) {
         const arch_tensor *row = &a->tensors[r];
-        int64_t n_layers = strstr(row->hf, "%d") ? hp->n_layer : 1;
+        const int64_t n_layers = strstr(row->hf, "%d") ? hp->n_layer : 1;
+        const int64_t n_stack = arch_stack_count(row, hp);
         for (int64_t l = 0; l < n_layers; l++)
             for (int b = 0; b < 2; b++) {
                 int forbidden = 0;
-                int required = arch_need_required(b ? row->bias : row->weight, hp, &forbidden);
-                int seen = pr->seen[presence_at(pr, (int)r, l, b)];
+                int required = arch_need_required(row, b ? row->bias : row->weight, hp, &forbidden);
+                uint32_t seen = pr->seen[presence_at(pr, (int)r, l, b)];
                 char hf[160];
-                snprintf(hf, sizeof hf, row->hf, (int)l);
+                snprintf(hf, sizeof hf, row->hf, (int)l, 0);
+                if (n_stack && seen && seen != (uint32_t)n_stack)
+                    return hf_fail(err, HF_ERR_FORMAT,
+                                   "%s: layer %lld has %u of its %lld per-head tensors like '%s%s' (need all)", dir,
+                                   (long long)l, (unsigned)seen, (long long)n_stack, hf, b ? ".bias" : ".weight");
                 if (required && !seen)
                     return hf_fail(err, HF_ERR_FORMAT, "%s: missing tensor '%s%s' (required by config.json)", dir, hf,
                                    b ? ".bias" : ".weight");
-                if (forbidden && seen)
-                    return hf_fail(err, HF_ERR_FORMAT,
-                                   "%s: tensor '%s%s' is present, but config.json says this layer has no %s", dir, hf,
-                                   b ? ".bias" : ".weight", b ? "bias (attention_bias/mlp_bias false)" : "such tensor");
+                if (forbidden && seen) {
+                    arch_need need = b ? row->bias : row->weight;
+                    int has_sw = (need == NEED_IF_SW || need == NEED_UNLESS_SW) && row->sw >= 0 &&
+                                 row->sw < (int)a->n_switches;
+                    char why[128];
+                    if (has_sw)
+                        snprintf(why, sizeof why, "'%s' is %s", a->switches[row->sw].key,
+                                 need == NEED_IF_SW ? "false" : "true");
+                    else snprintf(why, sizeof why, "a %s checkpoint has no such tensor", a->gguf_arch);
+                    return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s%s' is present, but config.json says %s", dir,
+                                   hf, b ? ".bias" : ".weight", why);
+                }
             }
     }
     return HF_OK;
 }
 
-static void item_from_parts(conv_item *it, const char *name, uint32_t weight_type) {
+static hf_status item_alloc_parts(conv_item *it, int n, hf_err *err) {
+    it->part = calloc((size_t)n, sizeof *it->part);
+    it->n_parts = it->part ? n : 0;
+    return it->part ? HF_OK : hf_fail(err, HF_ERR_NOMEM, "out of memory");
+}
+
+static void item_from_parts(conv_item *it, const char *name, uint32_t weight_type, int stacked) {
     const st_tensor *t0 = it->part[0].src;
     it->rows = 0;
-    if (t0->n_dims <= 1) {
+    if (t0->n_dims <= 1 && !stacked) {
         /* 1-D: one element per row, so the Q/K permutation of biases is a row permutation too. */
         it->row_len = 1;
         for (int i = 0; i < it->n_parts; i++) it->rows += it->part[i].src->n_elements;
         it->n_dims = 1;
         it->ne[0] = it->rows;
+    } else if (stacked) {
+        /* n_parts vectors of the same length -> {len, n_parts}: one row per part. */
+        it->row_len = t0->n_elements;
+        it->rows = it->n_parts;
+        it->n_dims = 2;
+        it->ne[0] = it->row_len;
+        it->ne[1] = it->rows;
     } else {
         it->row_len = t0->shape[t0->n_dims - 1];
         for (int i = 0; i < it->n_parts; i++)
@@ -214,21 +248,21 @@ static void item_from_parts(conv_item *it, const char *name, uint32_t weight_typ
     it->type = tensor_type(name, it->n_dims, it->row_len, weight_type);
 }
 
-static int64_t permute_heads_for(const arch_def *a, const arch_hparams *hp, const mapped *mt) {
-    if (!(a->flags & ARCH_PERMUTE_QK)) return 0;
-    arch_role role = a->tensors[mt->row].role;
-    if (role == ROLE_Q) return hp->n_head;
-    if (role == ROLE_K) return hp->n_head_kv;
-    return 0;
+static conv_part part_of(const arch_def *a, const arch_hparams *hp, const mapped *mt) {
+    arch_xform x = {0};
+    if (a->xform) a->xform(a, &a->tensors[mt->row], hp, &x);
+    return (conv_part){mt->src, x.permute_heads};
 }
 
-static hf_status emit_single(conv_plan *p, const mapped *mt, int64_t heads, hf_err *err) {
+static hf_status emit_single(conv_plan *p, const arch_def *a, const arch_hparams *hp, const mapped *mt, hf_err *err) {
     conv_item *it = plan_push(p, err);
     if (!it) return HF_ERR_NOMEM;
     if (!(it->name = strdup(mt->name))) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
-    it->part[0] = (conv_part){mt->src, heads};
-    it->n_parts = 1;
-    item_from_parts(it, mt->name, p->weight_type);
+    hf_status s = item_alloc_parts(it, 1, err);
+    if (s != HF_OK) return s;
+    it->part[0] = part_of(a, hp, mt);
+    item_from_parts(it, mt->name, p->weight_type, 0);
+    const int64_t heads = it->part[0].permute_heads;
     if (heads && it->rows % (2 * heads))
         return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s': %lld rows cannot be split into %lld RoPE heads of pairs",
                        mt->src->file, mt->src->name, (long long)it->rows, (long long)heads);
@@ -237,13 +271,13 @@ static hf_status emit_single(conv_plan *p, const mapped *mt, int64_t heads, hf_e
 
 /* Q, K, V of one layer (weights or biases) -> one attn_qkv tensor. The three must
  * get the same output type when converted separately (one type per tensor). */
-static hf_status emit_fused(conv_plan *p, const mapped *const qkv[3], const int64_t heads[3], hf_err *err) {
+static hf_status emit_fused(conv_plan *p, const arch_def *a, const arch_hparams *hp, const mapped *const qkv[3],
+                            hf_err *err) {
     uint32_t types[3];
     for (int i = 0; i < 3; i++) {
-        conv_item probe = {0};
-        probe.part[0] = (conv_part){qkv[i]->src, heads[i]};
-        probe.n_parts = 1;
-        item_from_parts(&probe, qkv[i]->name, p->weight_type);
+        conv_part part = part_of(a, hp, qkv[i]);
+        conv_item probe = {.part = &part, .n_parts = 1};
+        item_from_parts(&probe, qkv[i]->name, p->weight_type, 0);
         types[i] = probe.type;
     }
     if (types[0] != types[1] || types[0] != types[2])
@@ -253,11 +287,30 @@ static hf_status emit_fused(conv_plan *p, const mapped *const qkv[3], const int6
     conv_item *it = plan_push(p, err);
     if (!it) return HF_ERR_NOMEM;
     char name[128];
-    snprintf(name, sizeof name, "blk.%lld.attn_qkv%s", (long long)qkv[0]->layer, qkv[0]->is_bias ? ".bias" : ".weight");
+    gguf_tn_format(name, sizeof name, GGUF_TN_ATTN_QKV, qkv[0]->layer, qkv[0]->is_bias ? GGUF_SFX_BIAS : GGUF_SFX_WEIGHT);
     if (!(it->name = strdup(name))) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < 3; i++) it->part[i] = (conv_part){qkv[i]->src, heads[i]};
-    it->n_parts = 3;
-    item_from_parts(it, name, p->weight_type);
+    hf_status s = item_alloc_parts(it, 3, err);
+    if (s != HF_OK) return s;
+    for (int i = 0; i < 3; i++) it->part[i] = part_of(a, hp, qkv[i]);
+    item_from_parts(it, name, p->weight_type, 0);
+    return HF_OK;
+}
+
+/* The per-head parts of one stacked tensor, in head order -> {len, heads}. */
+static hf_status emit_stacked(conv_plan *p, const arch_def *a, const arch_hparams *hp, const mapped *const *heads,
+                              int64_t n, hf_err *err) {
+    for (int64_t i = 1; i < n; i++)
+        if (heads[i]->src->n_elements != heads[0]->src->n_elements)
+            return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s' has %lld elements, but '%s' has %lld: cannot stack",
+                           heads[i]->src->file, heads[i]->src->name, (long long)heads[i]->src->n_elements,
+                           heads[0]->src->name, (long long)heads[0]->src->n_elements);
+    conv_item *it = plan_push(p, err);
+    if (!it) return HF_ERR_NOMEM;
+    if (!(it->name = strdup(heads[0]->name))) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+    hf_status s = item_alloc_parts(it, (int)n, err);
+    if (s != HF_OK) return s;
+    for (int64_t i = 0; i < n; i++) it->part[i] = part_of(a, hp, heads[i]);
+    item_from_parts(it, heads[0]->name, p->weight_type, 1);
     return HF_OK;
 }
 
@@ -281,6 +334,26 @@ static int part_fuses(const fuse_state *fs, const mapped *mt, gguf_qkv_bias mode
     return mt->is_bias ? d.fuse_biases : d.fuse_weights;
 }
 
+/* Stacked rows: the per-head parts seen so far of one (row, layer, suffix). */
+typedef struct stack_state {
+    const mapped **slot; /* [presence slot][head] */
+    int64_t max_heads;
+} stack_state;
+
+/* Buffers a per-head part; emits the stacked tensor when the last head arrives
+ * (llama.cpp emits what it buffers where the last part comes). */
+static hf_status stack_part(conv_plan *p, stack_state *ss, const presence *pr, const arch_def *a,
+                            const arch_hparams *hp, const mapped *mt, hf_err *err) {
+    const int64_t n = arch_stack_count(&a->tensors[mt->row], hp);
+    const mapped **heads = ss->slot + presence_at(pr, mt->row, mt->layer, mt->is_bias) * (size_t)ss->max_heads;
+    if (heads[mt->sub])
+        return hf_fail(err, HF_ERR_FORMAT, "%s: tensor '%s' appears twice", mt->src->file, mt->src->name);
+    heads[mt->sub] = mt;
+    for (int64_t h = 0; h < n; h++)
+        if (!heads[h]) return HF_OK;
+    return emit_stacked(p, a, hp, heads, n, err);
+}
+
 hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir, const arch_def *a,
                           const arch_hparams *hp, conv_outtype t, int fuse_qkv, gguf_qkv_bias qkv_bias, hf_err *err) {
     memset(p, 0, sizeof *p);
@@ -289,12 +362,17 @@ hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir
     fuse_qkv = fuse_qkv && (a->flags & ARCH_FUSE_QKV);
     size_t n_src = st_model_n_tensors(m);
     int64_t n_slots = hp->n_layer > 0 ? hp->n_layer : 1;
-    presence pr = {calloc((size_t)a->n_tensors * (size_t)n_slots * 2, 1), n_slots};
+    size_t n_presence = (size_t)a->n_tensors * (size_t)n_slots * 2;
+    presence pr = {calloc(n_presence, sizeof(uint32_t)), n_slots};
     mapped *maps = calloc(n_src ? n_src : 1, sizeof *maps);
     unsigned char *keep = calloc(n_src ? n_src : 1, 1);
     fuse_state fs = {calloc((size_t)n_slots, 1), calloc((size_t)n_slots, 1), calloc((size_t)n_slots * 6, sizeof(mapped)),
                      calloc((size_t)n_slots * 6, 1)};
-    hf_status s = (pr.seen && maps && keep && fs.w_roles && fs.b_roles && fs.buf && fs.have)
+    int any_stack = 0;
+    for (uint32_t r = 0; r < a->n_tensors; r++) any_stack |= arch_stack_count(&a->tensors[r], hp) > 0;
+    stack_state ss = {NULL, hp->n_head > hp->n_head_kv ? hp->n_head : hp->n_head_kv};
+    if (any_stack) ss.slot = calloc(n_presence * (size_t)ss.max_heads, sizeof *ss.slot);
+    hf_status s = (pr.seen && maps && keep && fs.w_roles && fs.b_roles && fs.buf && fs.have && (!any_stack || ss.slot))
                       ? HF_OK
                       : hf_fail(err, HF_ERR_NOMEM, "out of memory");
     /* Pass 1: map and check every tensor, note which Q/K/V exist per layer. */
@@ -304,21 +382,24 @@ hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir
         keep[i] = 1;
         s = map_source(src, a, hp, &maps[i], err);
         if (s != HF_OK) break;
-        pr.seen[presence_at(&pr, maps[i].row, maps[i].layer, maps[i].is_bias)] = 1;
+        pr.seen[presence_at(&pr, maps[i].row, maps[i].layer, maps[i].is_bias)]++;
         int bit = role_bit(a, &maps[i]);
         if (bit >= 0 && maps[i].layer >= 0)
             (maps[i].is_bias ? fs.b_roles : fs.w_roles)[maps[i].layer] |= (unsigned char)(1u << bit);
     }
     if (s == HF_OK) s = check_presence(&pr, a, hp, model_dir, err);
-    /* Pass 2: emit in source order; fused tensors appear where their last part arrives. */
+    /* Pass 2: emit in source order; fused and stacked tensors appear where their last part arrives. */
     for (size_t i = 0; s == HF_OK && i < n_src; i++) {
         if (!keep[i]) continue;
         const mapped *mt = &maps[i];
-        int64_t heads = permute_heads_for(a, hp, mt);
+        if (arch_stack_count(&a->tensors[mt->row], hp)) {
+            s = stack_part(p, &ss, &pr, a, hp, mt, err);
+            continue;
+        }
         int bit = role_bit(a, mt);
         int fuse = fuse_qkv && bit >= 0 && mt->layer >= 0 && part_fuses(&fs, mt, qkv_bias);
         if (!fuse) {
-            s = emit_single(p, mt, heads, err);
+            s = emit_single(p, a, hp, mt, err);
             continue;
         }
         size_t slot = ((size_t)mt->layer * 2 + (size_t)mt->is_bias) * 3;
@@ -326,9 +407,7 @@ hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir
         fs.have[slot + (size_t)bit] = 1;
         if (!(fs.have[slot] && fs.have[slot + 1] && fs.have[slot + 2])) continue;
         const mapped *qkv[3] = {&fs.buf[slot], &fs.buf[slot + 1], &fs.buf[slot + 2]};
-        int64_t hh[3];
-        for (int k = 0; k < 3; k++) hh[k] = permute_heads_for(a, hp, qkv[k]);
-        s = emit_fused(p, qkv, hh, err);
+        s = emit_fused(p, a, hp, qkv, err);
         if (s == HF_OK && !mt->is_bias) p->n_fused_layers++;
     }
     for (int64_t i = 0; s == HF_OK && i < p->n; i++) p->n_params += p->items[i].rows * p->items[i].row_len;
@@ -339,6 +418,7 @@ hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir
     free(fs.b_roles);
     free(fs.buf);
     free(fs.have);
+    free(ss.slot);
     if (s != HF_OK) conv_plan_free(p);
     return s;
 }

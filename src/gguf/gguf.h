@@ -153,6 +153,9 @@ hf_status gguf_w_add_u32(gguf_writer *w, const char *key, uint32_t v, hf_err *er
 hf_status gguf_w_add_u64(gguf_writer *w, const char *key, uint64_t v, hf_err *err);
 hf_status gguf_w_add_f32(gguf_writer *w, const char *key, float v, hf_err *err);
 hf_status gguf_w_add_bool(gguf_writer *w, const char *key, int v, hf_err *err);
+/* Adds a bool, or, when key already exists as a bool, changes its value in place (gguf-py's
+ * dict semantics: a key set twice keeps its first position). */
+hf_status gguf_w_set_bool(gguf_writer *w, const char *key, int v, hf_err *err);
 hf_status gguf_w_add_str(gguf_writer *w, const char *key, const char *v, hf_err *err);
 hf_status gguf_w_add_str_n(gguf_writer *w, const char *key, const char *v, uint64_t len, hf_err *err);
 /* Any scalar (not string/array) from its little-endian bytes (gguf_vtype_size(type) of them). */

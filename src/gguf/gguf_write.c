@@ -28,6 +28,8 @@ struct gguf_writer {
     uint8_t *kv; /* serialized KV pairs */
     size_t kv_len, kv_cap;
     char **keys;
+    size_t *val_off;      /* per key: offset of its value bytes in kv */
+    gguf_vtype *val_type; /* per key: its value type */
     int64_t n_kv, keys_cap;
     uint64_t alignment;
     plan_tensor *t;
@@ -56,6 +58,8 @@ void gguf_w_free(gguf_writer *w) {
     for (int64_t i = 0; i < w->n_kv; i++) free(w->keys[i]);
     for (int64_t i = 0; i < w->n_t; i++) free(w->t[i].name);
     free(w->keys);
+    free(w->val_off);
+    free(w->val_type);
     free(w->t);
     free(w->kv);
     free(w);
@@ -93,8 +97,12 @@ static hf_status begin_kv(gguf_writer *w, const char *key, gguf_vtype type, uint
     if (w->n_kv == w->keys_cap) {
         int64_t cap = w->keys_cap ? w->keys_cap * 2 : 64;
         char **k = realloc(w->keys, (size_t)cap * sizeof *k);
-        if (!k) return hf_fail(err, HF_ERR_NOMEM, "gguf writer: out of memory adding key '%s'", key);
-        w->keys = k;
+        if (k) w->keys = k;
+        size_t *o = k ? realloc(w->val_off, (size_t)cap * sizeof *o) : NULL;
+        if (o) w->val_off = o;
+        gguf_vtype *t = o ? realloc(w->val_type, (size_t)cap * sizeof *t) : NULL;
+        if (t) w->val_type = t;
+        if (!t) return hf_fail(err, HF_ERR_NOMEM, "gguf writer: out of memory adding key '%s'", key);
         w->keys_cap = cap;
     }
     size_t klen = strlen(key);
@@ -104,10 +112,12 @@ static hf_status begin_kv(gguf_writer *w, const char *key, gguf_vtype type, uint
         free(copy);
         return hf_fail(err, HF_ERR_NOMEM, "gguf writer: out of memory adding key '%s'", key);
     }
-    w->keys[w->n_kv++] = copy;
     put_u64(w, klen);
     put(w, key, klen);
     put_i32(w, (int32_t)type);
+    w->keys[w->n_kv] = copy;
+    w->val_off[w->n_kv] = w->kv_len;
+    w->val_type[w->n_kv++] = type;
     return HF_OK;
 }
 
@@ -157,6 +167,20 @@ hf_status gguf_w_add_f32(gguf_writer *w, const char *key, float v, hf_err *err) 
 hf_status gguf_w_add_bool(gguf_writer *w, const char *key, int v, hf_err *err) {
     uint8_t b = v ? 1 : 0;
     return gguf_w_add_scalar(w, key, GGUF_T_BOOL, &b, err);
+}
+
+hf_status gguf_w_set_bool(gguf_writer *w, const char *key, int v, hf_err *err) {
+    for (int64_t i = 0; i < w->n_kv; i++) {
+        if (strcmp(w->keys[i], key)) continue;
+        if (w->state != W_PLAN)
+            return hf_fail(err, HF_ERR_ARG, "gguf writer: KV '%s' changed after the header was written", key);
+        if (w->val_type[i] != GGUF_T_BOOL)
+            return hf_fail(err, HF_ERR_ARG, "gguf writer: key '%s' is a %s, not a bool", key,
+                           gguf_vtype_name(w->val_type[i]));
+        w->kv[w->val_off[i]] = v ? 1 : 0;
+        return HF_OK;
+    }
+    return gguf_w_add_bool(w, key, v, err);
 }
 
 hf_status gguf_w_add_str_n(gguf_writer *w, const char *key, const char *v, uint64_t len, hf_err *err) {

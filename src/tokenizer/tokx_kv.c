@@ -147,7 +147,8 @@ void tokx_kvs_remove(tokx_kvs *k, const char *key) {
 static hf_status kv_flush_one(const tokx_kv *kv, gguf_writer *w, hf_err *err) {
     switch (kv->type) {
     case GGUF_T_UINT32: return gguf_w_add_u32(w, kv->key, kv->u32, err);
-    case GGUF_T_BOOL: return gguf_w_add_bool(w, kv->key, (int)kv->u32, err);
+    /* An arch writer may have set it already (phi2's add_bos_token): gguf-py keeps its place. */
+    case GGUF_T_BOOL: return gguf_w_set_bool(w, kv->key, (int)kv->u32, err);
     case GGUF_T_STRING: return gguf_w_add_str_n(w, kv->key, kv->str, kv->str_len, err);
     case GGUF_T_ARRAY:
         if (kv->elem == GGUF_T_STRING) return gguf_w_add_arr_str(w, kv->key, kv->strs, kv->lens, kv->n, err);
