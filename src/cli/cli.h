@@ -19,3 +19,4 @@ int cmd_diff(int argc, char **argv);
 int cmd_fuse_qkv(int argc, char **argv);
 int cmd_unfuse_qkv(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_synth(int argc, char **argv);

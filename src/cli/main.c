@@ -14,6 +14,7 @@ static const cli_command COMMANDS[] = {
     {"fuse-qkv", "fuse each layer's attn_q/k/v into attn_qkv inside a GGUF", cmd_fuse_qkv},
     {"unfuse-qkv", "split each layer's attn_qkv into attn_q/k/v inside a GGUF", cmd_unfuse_qkv},
     {"run", "run a GGUF model on the CPU: prompt in, generated text out", cmd_run},
+    {"synth", "write a random-weight Hugging Face checkpoint of a supported architecture", cmd_synth},
     {NULL, NULL, NULL},
 };
 
