@@ -25,6 +25,7 @@ typedef struct run_opts {
     const char *tokens;     /* --tokens 1,2,3 */
     const char *dump_path;  /* --dump-logits */
     int64_t n_predict;
+    int ignore_eos;         /* --ignore-eos: end-of-generation tokens do not stop */
     rt_sampler_params sp;
     rt_ctx_params cp;
 } run_opts;
@@ -40,6 +41,7 @@ static void run_usage(FILE *out) {
           "  --ctx N            context size in tokens (default: the model's context_length)\n"
           "  --ubatch N         tokens per forward pass of the prompt (default 512)\n"
           "  --kv-type f32|f16  KV cache type (default f32)\n"
+          "  --ignore-eos       keep generating past end-of-generation tokens (as llama.cpp's)\n"
           "  --dump-logits FILE raw little-endian float32 logits, one row of n_vocab per\n"
           "                     evaluated position (prompt positions included), in order\n",
           out);
@@ -107,6 +109,10 @@ static int parse_args(run_opts *o, int argc, char **argv) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             run_usage(stdout);
             return 0;
+        }
+        if (!strcmp(argv[i], "--ignore-eos")) {
+            o->ignore_eos = 1;
+            continue;
         }
         if (argv[i][0] == '-' && argv[i][1]) {
             if (i + 1 >= argc) {
@@ -294,7 +300,7 @@ static hf_status run_model(const run_opts *o, hf_err *err) {
     }
     rt_gen_stats gs = {0};
     if (st == HF_OK) {
-        rt_gen_callbacks cb = {&io, is_stop, on_token, o->dump_path ? on_logits : NULL};
+        rt_gen_callbacks cb = {&io, o->ignore_eos ? NULL : is_stop, on_token, o->dump_path ? on_logits : NULL};
         st = rt_generate(c, s, m, ids, (int64_t)n_ids, o->n_predict, &cb, &gs, err);
         if (st == HF_OK && io.write_failed) st = hf_fail(err, HF_ERR_IO, "writing to stdout failed");
         if (st == HF_OK && gs.n_gen < o->n_predict && rt_ctx_n_past(c) >= rt_ctx_n_ctx(c) - 1)
