@@ -21,14 +21,14 @@ static double now_s(void) {
 }
 
 /* Time of one Y = X . W^T with the given dot implementation (median-free: best of reps). */
-static double time_matmul(rt_pool *pool, const rt_tensor *w, const float *x, int64_t t, float *y, void *acts,
-                          const q_dot_traits *impl) {
+static double time_matmul(rt_pool *pool, const rt_kernel_set *ks, const rt_tensor *w, const float *x, int64_t t,
+                          float *y, void *acts, const q_dot_traits *impl) {
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
         const double t0 = now_s();
         rt_acts a;
         rt_acts_convert(pool, impl->act_type, x, w->ne0, t, w->ne0, acts, &a);
-        if (impl == q_dot_best(w->type)) rt_matmul(pool, w, &a, y, w->ne1);
+        if (impl == ks->dot[w->type]) rt_matmul(pool, ks, w, &a, y, w->ne1);
         else /* the reference, row by row on one thread: what the fast paths replace */
             for (int64_t n = 0; n < w->ne1; n++)
                 for (int64_t i = 0; i < t; i++)
@@ -67,6 +67,8 @@ int main(int argc, char **argv) {
     uint64_t s = 1;
     for (int64_t i = 0; i < N * K; i++) wf[i] = (float)((s = s * 6364136223846793005ull + 1) >> 40) / 16777216.0f - 0.5f;
     for (int64_t i = 0; i < 32 * K; i++) x[i] = (float)(i % 97) / 97.0f - 0.5f;
+    rt_kernel_set ks;
+    rt_kernels_pick(&ks);
     printf("type impl threads T N K ms GFLOP/s GB/s\n");
     for (int ti = 0; ti < 4; ti++) {
         const uint32_t ty = types[ti];
@@ -74,13 +76,13 @@ int main(int argc, char **argv) {
         for (int64_t r = 0; r < N; r++) q_from_f32(ty, wf + r * K, (uint8_t *)wq + r * row, K);
         rt_tensor w = {"w", wq, ty, K, N, row};
         for (int ii = 0; ii < 2; ii++) {
-            const q_dot_traits *impl = ii == 0 ? q_dot_ref(ty) : q_dot_best(ty);
+            const q_dot_traits *impl = ii == 0 ? q_dot_ref(ty) : ks.dot[ty];
             for (int th = 1; th <= (ii == 0 ? 1 : max_threads); th *= 2) {
                 rt_pool *pool;
                 hf_err err = {0};
                 if (rt_pool_new(&pool, th, &err) != HF_OK) return 1;
                 for (int k = 0; k < 2; k++) {
-                    const double dt = time_matmul(pool, &w, x, Ts[k], y, acts, impl);
+                    const double dt = time_matmul(pool, &ks, &w, x, Ts[k], y, acts, impl);
                     printf("%s %s %d %lld %lld %lld %.3f %.2f %.2f\n", hf_type_info(ty)->name,
                            ii == 0 ? "ref" : impl->impl, th, (long long)Ts[k], (long long)N, (long long)K, dt * 1e3,
                            2.0 * (double)N * (double)K * (double)Ts[k] / dt * 1e-9, (double)(row * (size_t)N) / dt * 1e-9);

@@ -15,6 +15,7 @@
 struct rt_ctx {
     const rt_model *m;
     rt_pool *pool;
+    rt_kernel_set kernels; /* chosen once in rt_ctx_new */
     rt_kv kv;
     int64_t n_ctx, n_ubatch, n_past;
     /* Scratch for one micro-batch of T <= n_ubatch tokens (row-major, token rows). */
@@ -73,6 +74,7 @@ hf_status rt_ctx_new(rt_ctx **out, const rt_model *m, const rt_ctx_params *p, hf
     rt_ctx *c = calloc(1, sizeof *c);
     if (!c) return hf_fail(err, HF_ERR_NOMEM, "out of memory for the context");
     c->m = m;
+    rt_kernels_pick(&c->kernels);
     c->n_ctx = n_ctx;
     c->n_ubatch = p->n_ubatch < n_ctx ? p->n_ubatch : n_ctx;
     hf_status st = rt_pool_new(&c->pool, p->n_threads, err);
@@ -132,7 +134,7 @@ static void norm_rows(const rt_ctx *c, float *y, const float *x, const rt_tensor
 static void linear(rt_ctx *c, const rt_tensor *w, const rt_tensor *bias, const float *x, int64_t t, float *y) {
     rt_acts a;
     rt_acts_convert(c->pool, rt_act_type_for(w), x, w->ne0, t, w->ne0, c->acts, &a);
-    rt_matmul(c->pool, w, &a, y, w->ne1);
+    rt_matmul(c->pool, &c->kernels, w, &a, y, w->ne1);
     add_bias_rows(y, bias, t, w->ne1);
 }
 
@@ -145,14 +147,14 @@ static void project_qkv(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t
     rt_acts a = {0};
     if (ly->qkv_fused) {
         rt_acts_convert(c->pool, rt_act_type_for(&ly->wqkv), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
-        rt_matmul(c->pool, &ly->wqkv, &a, c->qkv, n_qkv);
+        rt_matmul(c->pool, &c->kernels, &ly->wqkv, &a, c->qkv, n_qkv);
     } else {
         const rt_tensor *w[3] = {&ly->wq, &ly->wk, &ly->wv};
         const int64_t off[3] = {0, nq, nq + nkv};
         for (int i = 0; i < 3; i++) {
             if (i == 0 || a.type != rt_act_type_for(w[i]))
                 rt_acts_convert(c->pool, rt_act_type_for(w[i]), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
-            rt_matmul(c->pool, w[i], &a, c->qkv + off[i], n_qkv);
+            rt_matmul(c->pool, &c->kernels, w[i], &a, c->qkv + off[i], n_qkv);
         }
     }
     if (ly->bqkv)
@@ -229,7 +231,7 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
 }
 
 static void attention(rt_ctx *c, int64_t layer, int64_t t, int64_t pos0) {
-    const q_dot_traits *dt = q_dot_best(c->kv.type);
+    const q_dot_traits *dt = c->kernels.dot[c->kv.type];
     const float kq_scale = 1.0f / sqrtf((float)c->m->hp.head_dim);
     const int prescale = (c->m->arch_row->flags & RT_A_Q_PRESCALE) != 0;
     attn_job j = {c, layer, pos0, dt->dot, dt->act_type, prescale ? kq_scale : 1.0f, prescale ? 1.0f : kq_scale};
@@ -255,11 +257,11 @@ static void ffn_block(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t t
     }
     rt_acts a;
     rt_acts_convert(c->pool, rt_act_type_for(&ly->w_gate), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
-    rt_matmul(c->pool, &ly->w_gate, &a, c->gate, hp->n_ff);
+    rt_matmul(c->pool, &c->kernels, &ly->w_gate, &a, c->gate, hp->n_ff);
     add_bias_rows(c->gate, &ly->b_gate, t, hp->n_ff);
     if (rt_act_type_for(&ly->w_up) != a.type)
         rt_acts_convert(c->pool, rt_act_type_for(&ly->w_up), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
-    rt_matmul(c->pool, &ly->w_up, &a, c->up, hp->n_ff);
+    rt_matmul(c->pool, &c->kernels, &ly->w_up, &a, c->up, hp->n_ff);
     add_bias_rows(c->up, &ly->b_up, t, hp->n_ff);
     rt_swiglu(c->gate, c->up, t * hp->n_ff);
     linear(c, &ly->w_down, &ly->b_down, c->gate, t, c->ffn_out);

@@ -60,8 +60,16 @@ static void matmul_rows(void *arg, int64_t start, int64_t end, int ith) {
     }
 }
 
-void rt_matmul(rt_pool *pool, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy) {
-    matmul_job j = {w, x, y, ldy, q_dot_best(w->type)->dot};
+void rt_kernels_pick(rt_kernel_set *ks) {
+    for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_best(t);
+}
+
+void rt_kernels_pick_ref(rt_kernel_set *ks) {
+    for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_ref(t);
+}
+
+void rt_matmul(rt_pool *pool, const rt_kernel_set *ks, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy) {
+    matmul_job j = {w, x, y, ldy, ks->dot[w->type]->dot};
     /* Small chunks balance the threads; the split is over output rows only. */
     rt_pool_run(pool, matmul_rows, &j, w->ne1, x->n_rows == 1 ? 32 : 8);
 }

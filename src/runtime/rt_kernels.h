@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/dtype.h"
+#include "quant/quant_dot.h"
 #include "runtime/rt_model.h"
 #include "runtime/rt_pool.h"
 
@@ -29,6 +31,17 @@ typedef struct rt_acts {
     int64_t k;        /* K */
 } rt_acts;
 
+/* The dot-product kernels of each weight type, chosen once (when a context is created) from
+ * the CPU's features, so no matmul probes or looks them up again. */
+typedef struct rt_kernel_set {
+    const q_dot_traits *dot[HF_TYPE_COUNT]; /* NULL for types the runtime cannot multiply */
+} rt_kernel_set;
+
+/* The best bit-identical implementation per type on this CPU (q_dot_best). */
+void rt_kernels_pick(rt_kernel_set *ks);
+/* The plain C references (q_dot_ref): for tests and benches. */
+void rt_kernels_pick_ref(rt_kernel_set *ks);
+
 /* Bytes rt_acts_convert needs for T rows of K elements, any activation type. */
 size_t rt_acts_max_bytes(int64_t t, int64_t k);
 /* The activation type the weight `w` multiplies with. */
@@ -36,8 +49,9 @@ uint32_t rt_act_type_for(const rt_tensor *w);
 /* Converts X[T x K] (row stride ldx floats) into buf as act_type rows. */
 void rt_acts_convert(rt_pool *pool, uint32_t act_type, const float *x, int64_t ldx, int64_t t, int64_t k,
                      void *buf, rt_acts *out);
-/* Y = X . W^T as above; x->type must be rt_act_type_for(w), x->k == w->ne0. */
-void rt_matmul(rt_pool *pool, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy);
+/* Y = X . W^T as above with ks's kernel for w->type; x->type must be rt_act_type_for(w),
+ * x->k == w->ne0. */
+void rt_matmul(rt_pool *pool, const rt_kernel_set *ks, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy);
 
 /* ==== Element-wise and row kernels ==== */
 
