@@ -1,32 +1,23 @@
 #include "base/outfile.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- signal-time cleanup registry ------------------------------------------
- * Fixed-size table of temp paths so the handler needs no allocation. */
+/* ---- registry of live temp files -------------------------------------------
+ * Fixed-size table of temp paths so that hf_outfile_unlink_all_tmp, called from a
+ * signal handler, needs no allocation or lock. */
 #define MAX_LIVE_TMP 16
 static char *volatile live_tmp[MAX_LIVE_TMP];
-static volatile sig_atomic_t handlers_installed;
 
-static void cleanup_and_reraise(int sig) {
+void hf_outfile_unlink_all_tmp(void) {
     for (int i = 0; i < MAX_LIVE_TMP; i++)
         if (live_tmp[i]) unlink(live_tmp[i]);
-    signal(sig, SIG_DFL);
-    raise(sig);
 }
 
 static void register_tmp(char *path) {
-    if (!handlers_installed) {
-        handlers_installed = 1;
-        signal(SIGINT, cleanup_and_reraise);
-        signal(SIGTERM, cleanup_and_reraise);
-        signal(SIGHUP, cleanup_and_reraise);
-    }
     for (int i = 0; i < MAX_LIVE_TMP; i++)
         if (!live_tmp[i]) {
             live_tmp[i] = path;

@@ -7,9 +7,11 @@
  * called exactly once after a successful open. A failed write (disk full,
  * ...) is reported by hf_outfile_write with the destination's name.
  *
- * Temp files of every open outfile are also removed if the process is killed
- * by SIGINT/SIGTERM/SIGHUP (a small process-wide registry, the one piece of
- * global state we accept: signal handlers cannot receive a context). */
+ * Every open outfile's temp path is kept in a small process-wide registry (the
+ * one piece of global state we accept: signal handlers cannot receive a
+ * context), so that a program's SIGINT/SIGTERM/SIGHUP handler can remove them
+ * with hf_outfile_unlink_all_tmp. The library installs no handler: that is the
+ * program's decision (the CLI installs one, cli/main.c). */
 #pragma once
 
 #include <stdint.h>
@@ -29,3 +31,5 @@ hf_status hf_outfile_write(hf_outfile *of, const void *data, size_t n, hf_err *e
 hf_status hf_outfile_write_zeros(hf_outfile *of, size_t n, hf_err *err);
 hf_status hf_outfile_commit(hf_outfile *of, hf_err *err);
 void hf_outfile_abort(hf_outfile *of);
+/* Async-signal-safe: unlinks the temp file of every outfile open in this process. */
+void hf_outfile_unlink_all_tmp(void);

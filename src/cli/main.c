@@ -1,10 +1,12 @@
 /* hf2gguf: dispatch to subcommands. To add one, write cmd_<name>.c with an
  * `int cmd_<name>(int argc, char **argv)`, declare it in cli.h and add a row
  * to COMMANDS. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/outfile.h"
 #include "cli/cli.h"
 
 static const cli_command COMMANDS[] = {
@@ -33,7 +35,27 @@ static void usage(FILE *out) {
     fputs("\nRun 'hf2gguf COMMAND --help' for a command's options.\n", out);
 }
 
+/* A conversion interrupted by a signal leaves no temporary file: remove them, then die of
+ * the signal as if unhandled (the exit status says which). */
+static void remove_tmp_and_reraise(int sig) {
+    hf_outfile_unlink_all_tmp();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_cleanup_handlers(void) {
+    static const int SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof SIGNALS / sizeof SIGNALS[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = remove_tmp_and_reraise;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGNALS[i], &sa, NULL);
+    }
+}
+
 int main(int argc, char **argv) {
+    install_cleanup_handlers();
     if (argc < 2) {
         usage(stderr);
         return 2;
