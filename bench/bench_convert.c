@@ -23,7 +23,7 @@
 #include "convert/conv.h"
 #include "gguf/gguf.h"
 #include "safetensors/st.h"
-#include "tokenizer/tokx.h"
+#include "tokx/tokx.h"
 
 static hf_status write_vocab(gguf_writer *w, const char *dir, const cJSON *cfg, void *ctx, hf_err *err) {
     return tokx_write_vocab(w, dir, cfg, (const tokx_opts *)ctx, err);

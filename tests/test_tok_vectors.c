@@ -10,7 +10,7 @@
 #include "gguf/gguf.h"
 #include "testutil.h"
 #include "tokenizer/tok.h"
-#include "tokenizer/tokx.h"
+#include "tokx/tokx.h"
 
 typedef struct vectors {
     char **inp;

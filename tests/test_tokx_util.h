@@ -11,7 +11,7 @@
 #include "testutil.h"
 #include "gguf/gguf.h"
 #include "json/json.h"
-#include "tokenizer/tokx.h"
+#include "tokx/tokx.h"
 
 /* Exports the tokenizer of dir (config: JSON text or NULL) to out_path as a GGUF with only
  * the tokenizer KV pairs. Returns the status; err gets the message. */

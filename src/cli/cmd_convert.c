@@ -8,7 +8,7 @@
 
 #include "cli/cli.h"
 #include "convert/conv.h"
-#include "tokenizer/tokx.h"
+#include "tokx/tokx.h"
 
 static void convert_usage(FILE *out) {
     fputs("usage: hf2gguf convert MODEL_DIR [options]\n"

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 /* ==== Arena ==== */
 

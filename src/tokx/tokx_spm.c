@@ -13,7 +13,7 @@
 
 #include "base/fmap.h"
 #include "json/json.h"
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 /* ==== Protobuf reading ==== */
 

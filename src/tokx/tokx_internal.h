@@ -7,7 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "tokenizer/tokx.h"
+#include "tokx/tokx.h"
 
 /* ==== Arena: owned strings that live until the export ends ==== */
 

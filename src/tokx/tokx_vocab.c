@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "json/json.h"
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 hf_status tokx_vocab_init(tokx_ctx *c, tokx_vocab *v, uint64_t n, int with_scores, float pad_score, hf_err *err) {
     memset(v, 0, sizeof(*v));

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "json/json.h"
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 /* How a model family's set_vocab chooses its vocabulary (convert_hf_to_gguf's model
  * classes). Add a row for a new family; config.json model_type selects it, the last row

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "json/json.h"
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 /* One row per special token type: its GGUF id key and add-flag key (NULL where
  * GGUFWriter has no add_<typ>_token_id / add_add_<typ>_token handler: skipped). */

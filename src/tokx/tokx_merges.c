@@ -11,7 +11,7 @@
 
 #include "base/fmap.h"
 #include "json/json.h"
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 typedef struct merge_list {
     const char **s;

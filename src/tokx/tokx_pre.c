@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "json/json.h"
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 typedef struct pre_row {
     const char *name;      /* llama.cpp's tokenizer.ggml.pre */

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "json/json.h"
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 /* model.vocab as id -> text (NULL for holes) plus the added tokens by id. */
 typedef struct id_map {

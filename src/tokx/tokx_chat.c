@@ -14,7 +14,7 @@
 
 #include "base/fmap.h"
 #include "json/json.h"
-#include "tokenizer/tokx_internal.h"
+#include "tokx/tokx_internal.h"
 
 /* The whole file as an arena string. */
 static hf_status read_text(tokx_ctx *c, const char *path, const char **out, uint64_t *len, hf_err *err) {
