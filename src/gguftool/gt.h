@@ -68,6 +68,13 @@ hf_status gt_unfuse_qkv(const char *in_path, const char *out_path, gt_fuse_repor
 /* Frees report->skipped and zeroes the report; NULL is a no-op. */
 void gt_fuse_report_free(gt_fuse_report *report);
 
+/* ==== info --json ==== */
+
+/* The whole file as pretty-printed JSON (header, every KV pair with its full value, every
+ * tensor info; format in docs/gguf.md) into a malloc'ed string *out that the caller frees.
+ * Fails only with HF_ERR_NOMEM. */
+hf_status gt_info_json(const gguf_file *f, char **out, hf_err *err);
+
 /* ==== diff ==== */
 
 #define GT_DIFF_HEADER_FIELDS 6
