@@ -183,3 +183,11 @@ hf_status arch_cfg_rotary_factor(const cJSON *cfg, const char *src, double *out,
                        *out);
     return HF_OK;
 }
+
+hf_status arch_check_rot_dims(const char *src, int64_t n_rot, const arch_hparams *hp, hf_err *err) {
+    if (n_rot > 0 && n_rot % 2 == 0 && n_rot <= hp->head_dim) return HF_OK;
+    return hf_fail(err, HF_ERR_FORMAT,
+                   "%s: key 'partial_rotary_factor' gives %lld rotary dimensions per head (head_dim %lld): "
+                   "expected an even number from 2 to head_dim",
+                   src, (long long)n_rot, (long long)hp->head_dim);
+}

@@ -171,3 +171,6 @@ hf_status arch_cfg_num(const cJSON *cfg, const char *const *keys, const char *cf
 /* partial_rotary_factor (or rope_pct / rope_percent, as llama.cpp mirrors them into
  * rope_parameters), required, in (0, 1]. */
 hf_status arch_cfg_rotary_factor(const cJSON *cfg, const char *cfg_path, double *out, hf_err *err);
+/* The rotary dimensions per head a partial_rotary_factor gave must be even (RoPE pairs) and
+ * within head_dim; the error names the key. */
+hf_status arch_check_rot_dims(const char *cfg_path, int64_t n_rot, const arch_hparams *hp, hf_err *err);

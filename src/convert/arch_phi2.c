@@ -51,12 +51,7 @@ static hf_status phi2_check(const arch_def *a, const cJSON *cfg, const char *src
                        src, (long long)hp->n_head_kv, (long long)hp->n_head);
     int64_t n_rot;
     hf_status s = phi2_rot_dims(cfg, src, hp, &n_rot, err);
-    if (s == HF_OK && (n_rot <= 0 || n_rot % 2 || n_rot > hp->head_dim))
-        return hf_fail(err, HF_ERR_FORMAT,
-                       "%s: key 'partial_rotary_factor' gives %lld rotary dimensions per head (head_dim %lld): "
-                       "expected an even number from 2 to head_dim",
-                       src, (long long)n_rot, (long long)hp->head_dim);
-    return s;
+    return s == HF_OK ? arch_check_rot_dims(src, n_rot, hp, err) : s;
 }
 
 static hf_status phi2_kv(const arch_def *a, gguf_writer *w, const cJSON *cfg, const char *src,
