@@ -13,6 +13,12 @@
 # --fuse-qkv} and --vocab-only, and the same for the tiny checkpoint with Q/K/V biases
 # (make-tiny.sh). llama.cpp's converter has no --qkv-bias separate: our separate-bias layout has no
 # reference file and is covered by the llama.cpp load tests instead.
+# Then synthetic random-weight checkpoints made here by `hf2gguf synth` with stories260K-hf's
+# SentencePiece tokenizer: qwen2, qwen3 (also head_dim 32 != n_embd/n_head), starcoder2, phi2,
+# stablelm with Q/K/V biases and with the parallel residual, and bf16-stored qwen2 and phi2, each x
+# {f32, f16, bf16, q8_0} x {plain, --fuse-qkv}. llama.cpp's Qwen2/Qwen3 classes read tokenizer.model
+# natively; for phi2, starcoder2 and stablelm, whose set_vocab needs the real transformers, the
+# reference runs through refconv.sh's wrapper that swaps in the converter's own SentencePiece vocab.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -49,10 +55,14 @@ first_difference() {
     echo "${d//|/\\|}"
 }
 
+# The llama.cpp side of compare: refconv_convert, or refconv_convert_sp_vocab (the SentencePiece
+# vocab wrapper) for the phi2, starcoder2 and stablelm checkpoints only.
+reference=refconv_convert
+
 compare() { # FILE_NAME MODEL_DIR [converter options...]
     local name=$1 model=$2
     shift 2
-    refconv_convert "$model" "$theirs/$name" "$@"
+    "$reference" "$model" "$theirs/$name" "$@"
     "$bin" convert "$model" --outfile "$ours/$name" "$@" 2> "$ours/$name.log" || {
         rows+=("| $name | no | hf2gguf convert failed: $(tail -1 "$ours/$name.log") |")
         pairs=$((pairs + 1))
@@ -78,7 +88,39 @@ for model in "${models[@]}"; do
     compare "$m-vocab-only.gguf" "$model" --vocab-only
 done
 
+# Synthetic checkpoints: NAME|ARCH|synth options. Those of phi2, starcoder2 and stablelm go
+# through the SentencePiece vocab wrapper.
+synths=(
+    "synth-qwen2|qwen2|"
+    "synth-qwen2-bf16|qwen2|--dtype bf16"
+    "synth-qwen3|qwen3|"
+    "synth-qwen3-head-dim-32|qwen3|--head-dim 32"
+    "synth-starcoder2|starcoder2|"
+    "synth-phi2|phi2|--ff 256 --heads 4 --kv-heads 4"
+    "synth-phi2-bf16|phi2|--ff 256 --heads 4 --kv-heads 4 --dtype bf16"
+    "synth-stablelm-qkv-bias|stablelm|--switch use_qkv_bias=1"
+    "synth-stablelm-parallel-residual|stablelm|--switch use_parallel_residual=1"
+)
+for spec in "${synths[@]}"; do
+    IFS='|' read -r m arch opts <<< "$spec"
+    model=$work/models/$m
+    rm -rf "$model"
+    # shellcheck disable=SC2086 # opts is a list of words
+    "$bin" synth "$model" --arch "$arch" $opts --tokenizer-from "$shared/models/stories260K-hf" \
+        > /dev/null
+    case $arch in
+        phi2 | starcoder2 | stablelm) reference=refconv_convert_sp_vocab ;;
+        *) reference=refconv_convert ;;
+    esac
+    for type in f32 f16 bf16 q8_0; do
+        compare "$m-$type.gguf" "$model" --outtype "$type"
+        compare "$m-$type-fused.gguf" "$model" --outtype "$type" --fuse-qkv
+    done
+done
+reference=refconv_convert
+
 echo "Converter parity: hf2gguf ($bin) vs llama.cpp v0.5.0 convert_hf_to_gguf.py (bundle commit $REFCONV_COMMIT)"
+echo "For the synth-phi2*, synth-starcoder2* and synth-stablelm* files only, llama.cpp's converter runs through $REFCONV_SP_WRAPPER, which replaces TextModel.set_vocab and StableLMModel.set_vocab with self._set_vocab_sentencepiece() and changes nothing else."
 echo
 echo "| file | identical | first difference |"
 echo "| --- | --- | --- |"
