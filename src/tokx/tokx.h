@@ -15,6 +15,9 @@
  * As llama.cpp's Llama model class: tokenizer.model if present (SentencePiece), else a
  * tokenizer.json with byte_fallback BPE (LlamaHfVocab), else tokenizer.json byte-level BPE.
  * For config model_type qwen2/qwen3 (Qwen2 class): SentencePiece, else byte-level BPE.
+ * For phi, starcoder2, stablelm (TextModel.set_vocab / StableLM): byte-level BPE from
+ * tokenizer.json; SentencePiece only when there is just a tokenizer.model (llama.cpp fails
+ * there; we write what its SentencePiece path writes).
  *
  * ==== tokenizer.ggml.pre ====
  * llama.cpp names the BPE pre-tokenizer by hashing the tokenizer's output on a check

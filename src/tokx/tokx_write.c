@@ -12,15 +12,23 @@
  * (NULL) is the default. */
 typedef struct vocab_flow {
     const char *model_type;
+    int bpe_first;          /* TextModel.set_vocab (gpt2) whenever tokenizer.json exists */
     int try_llamahf;        /* LlamaModel: tokenizer.model, else LlamaHfVocab, else gpt2 */
     int add_space_prefix;   /* LlamaModel writes tokenizer_config's add_prefix_space first */
     int llama_vocab_quirks; /* LlamaModel: CodeLlama (32016) eot id, granite (49152) add_bos=false */
 } vocab_flow;
 
 static const vocab_flow FLOWS[] = {
-    {"qwen2", 0, 0, 0}, /* Qwen2Model: tokenizer.model, else gpt2 */
-    {"qwen3", 0, 0, 0}, /* Qwen3Model inherits Qwen2Model.set_vocab */
-    {NULL, 1, 1, 1},    /* LlamaModel (llama, mistral, ...) */
+    {"qwen2", 0, 0, 0, 0}, /* Qwen2Model: tokenizer.model, else gpt2 */
+    {"qwen3", 0, 0, 0, 0}, /* Qwen3Model inherits Qwen2Model.set_vocab */
+    /* Phi2Model and StarCoder2Model (TextModel.set_vocab) and StableLMModel take the gpt2 path
+     * when tokenizer.json exists. With only a tokenizer.model llama.cpp fails (it needs
+     * transformers' AutoTokenizer, or StableLM's Qwen tokenizer); we export the SentencePiece
+     * vocabulary instead, which is what its _set_vocab_sentencepiece would write. */
+    {"phi", 1, 0, 0, 0},
+    {"starcoder2", 1, 0, 0, 0},
+    {"stablelm", 1, 0, 0, 0},
+    {NULL, 0, 1, 1, 1},    /* LlamaModel (llama, mistral, ...) */
 };
 
 static const vocab_flow *pick_flow(const cJSON *config) {
@@ -76,7 +84,8 @@ static hf_status export_vocab(tokx_ctx *c, const vocab_flow *flow, const tokx_op
     if (flow->add_space_prefix && (st = llama_prelude(c, err)) != HF_OK) return st;
     const char *spm = tokx_path(c, "tokenizer.model");
     if (!spm) return hf_fail(err, HF_ERR_NOMEM, "tokenizer export: out of memory");
-    if (tokx_is_file(spm)) st = tokx_spm_export(c, spm, err);
+    if (flow->bpe_first && c->tok_json) st = tokx_bpe_export(c, opts, err);
+    else if (tokx_is_file(spm)) st = tokx_spm_export(c, spm, err);
     else if (!c->tok_json)
         return hf_fail(err, HF_ERR_FORMAT, "%s: no tokenizer found (expected tokenizer.model or tokenizer.json)",
                        c->dir);

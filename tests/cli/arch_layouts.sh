@@ -53,6 +53,17 @@ for v in "${VARIANTS[@]}"; do
     "$BIN" info "$TMP/$name-f32-fused.gguf" | grep -q 'blk\.0\.attn_qkv\.weight' || fail "$name: no attn_qkv in the fused file"
 done
 
+# ---- vocabulary path: phi2/starcoder2/stablelm take llama.cpp's gpt2 path from tokenizer.json ----
+"$BIN" synth "$TMP/phi2-bpe" --arch phi2 --ff 256 --heads 4 --kv-heads 4 --vocab 151669 --dtype bf16 \
+    --tokenizer-from "$SHARED/models/hf-tokenizers/qwen3" > /dev/null || fail "synth phi2-bpe"
+cp "$TOK/tokenizer.model" "$TMP/phi2-bpe/" # tokenizer.json wins even beside a tokenizer.model
+"$BIN" convert "$TMP/phi2-bpe" --outtype q8_0 --outfile "$TMP/phi2-bpe.gguf" > /dev/null 2>&1 || fail "convert phi2-bpe"
+"$BIN" info "$TMP/phi2-bpe.gguf" > "$TMP/phi2-bpe.txt" || fail "info phi2-bpe"
+grep -q 'tokenizer.ggml.model .*"gpt2"' "$TMP/phi2-bpe.txt" || fail "phi2 with tokenizer.json: not the gpt2 vocabulary"
+grep -q 'tokenizer.ggml.pre .*"qwen2"' "$TMP/phi2-bpe.txt" || fail "phi2 with the Qwen tokenizer: pre is not qwen2"
+grep -q 'add_space_prefix' "$TMP/phi2-bpe.txt" && fail "phi2: add_space_prefix is LlamaModel's, not Phi2Model's"
+"$BIN" run "$TMP/phi2-bpe.gguf" -p "Hello world" -n 3 --temp 0 > /dev/null 2>&1 || fail "run phi2-bpe"
+
 # ---- bad input ----
 expect_fail() { # DIR WHAT PATTERN
     local out=$TMP/bad.gguf
