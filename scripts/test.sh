@@ -3,10 +3,12 @@
 # including the llama.cpp interop suite and the converter-parity check against
 # llama.cpp's own convert_hf_to_gguf.py (Debian's python3-torch & co., installed
 # here up front so apt never runs in the middle of the parallel test run).
+# It builds with -Werror (HF2GGUF_WERROR=ON, off for plain user builds), so CI
+# (.ci/run) fails on any new warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash -c 'source tests/interop/refconv.sh && refconv_install_deps'
-bash scripts/build.sh -DHF2GGUF_CONVERTER_PARITY=ON
+bash scripts/build.sh -DHF2GGUF_CONVERTER_PARITY=ON -DHF2GGUF_WERROR=ON
 cd build
 ctest --output-on-failure -j"$(nproc)"

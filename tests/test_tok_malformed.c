@@ -104,10 +104,10 @@ static tok_vocab *load_ok(const spec *s, gguf_file **f) {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const SPM_TOKENS[] = {"<unk>", "<s>", "</s>", "\xe2\x96\x81", "a", "b", "\xe2\x96\x81" "a", "ab"};
+static const char *const SPM_TOKENS[] = {"<unk>", "<s>", "</s>", "\xe2\x96\x81", "a", "b", ("\xe2\x96\x81" "a"), "ab"};
 static const float SPM_SCORES[] = {0, 0, 0, -5, -5, -5, -2, -1};
 static const int32_t SPM_TYPES[] = {2, 3, 3, 1, 1, 1, 1, 1};
-static const char *const BPE_TOKENS[] = {"a", "b", "ab", "\xc4\xa0", "\xc4\xa0" "a"};
+static const char *const BPE_TOKENS[] = {"a", "b", "ab", "\xc4\xa0", ("\xc4\xa0" "a")};
 static const char *const BPE_MERGES[] = {"a b", "\xc4\xa0 a"};
 
 static spec spm_spec(void) {

@@ -207,7 +207,7 @@ static void pair_merges_added_tokens_and_vocab_pre_override(void **state) {
     gguf_file *f = export_or_fail(tmp, "{\"vocab_size\": 8}", "my-pre", tu_path(tmp, "v.gguf"));
     assert_str_kv(f, "tokenizer.ggml.pre", "my-pre");
     const gguf_kv *m = gguf_find_kv(f, "tokenizer.ggml.merges");
-    static const char *const want_m[] = {"a b", "a\xc4\xa0" "b \xc4\xa0x", "\xc4\xa0 x"};
+    static const char *const want_m[] = {"a b", ("a\xc4\xa0" "b \xc4\xa0x"), "\xc4\xa0 x"};
     assert_int_equal(m->n, 3);
     for (uint64_t i = 0; i < 3; i++) {
         gguf_str s = gguf_arr_str(f, m, i);

@@ -24,9 +24,9 @@ static int read_int(gguf_vtype t, const uint8_t *p, int64_t *sv, uint64_t *uv, i
 }
 
 static double elem_num(gguf_vtype t, const uint8_t *p) {
-    int64_t sv;
-    uint64_t uv;
-    int is_signed;
+    int64_t sv = 0;
+    uint64_t uv = 0;
+    int is_signed = 0;
     if (read_int(t, p, &sv, &uv, &is_signed)) return is_signed ? (double)sv : (double)uv;
     if (t == GGUF_T_FLOAT32) {
         float f;
@@ -71,7 +71,7 @@ static hf_status get_int_range(const gguf_file *f, const char *key, int64_t lo, 
     if (s != HF_OK) return s;
     int64_t sv = 0;
     uint64_t uv = 0;
-    int is_signed;
+    int is_signed = 0;
     if (!read_int(kv->type, kv->data, &sv, &uv, &is_signed)) return wrong_type(f, kv, "an integer", err);
     int fits = is_signed ? sv >= lo && (sv < 0 || (uint64_t)sv <= hi) : uv <= hi;
     if (!fits) {
@@ -87,16 +87,16 @@ static hf_status get_int_range(const gguf_file *f, const char *key, int64_t lo, 
 }
 
 hf_status gguf_get_u32(const gguf_file *f, const char *key, uint32_t *out, hf_err *err) {
-    int64_t sv;
-    uint64_t uv;
+    int64_t sv = 0;
+    uint64_t uv = 0;
     hf_status s = get_int_range(f, key, 0, UINT32_MAX, &sv, &uv, err);
     if (s == HF_OK) *out = (uint32_t)uv;
     return s;
 }
 
 hf_status gguf_get_i64(const gguf_file *f, const char *key, int64_t *out, hf_err *err) {
-    int64_t sv;
-    uint64_t uv;
+    int64_t sv = 0;
+    uint64_t uv = 0;
     hf_status s = get_int_range(f, key, INT64_MIN, INT64_MAX, &sv, &uv, err);
     if (s == HF_OK) *out = sv;
     return s;

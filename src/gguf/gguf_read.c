@@ -390,7 +390,7 @@ static hf_status read_header(cursor *c, gguf_file *f, uint64_t *n_tensors, uint6
 
 static hf_status parse(gguf_file *f, hf_err *err) {
     cursor c = {.p = f->base, .size = f->size, .file = f->path, .err = err};
-    uint64_t n_tensors, n_kv;
+    uint64_t n_tensors = 0, n_kv = 0; /* read_header sets both whenever it returns HF_OK */
     hf_status s = read_header(&c, f, &n_tensors, &n_kv);
     if (s != HF_OK) return s;
     f->alignment = GGUF_DEFAULT_ALIGNMENT;

@@ -130,8 +130,8 @@ hf_status gguf_w_add_scalar(gguf_writer *w, const char *key, gguf_vtype type, co
         return hf_fail(err, HF_ERR_ARG, "gguf writer: key '%s': expected a scalar type, found %s", key,
                        gguf_vtype_name(type));
     if (!strcmp(key, "general.alignment")) {
-        uint32_t a;
-        memcpy(&a, le_bytes, 4);
+        uint32_t a = 0; /* read 4 bytes only from a u32: a smaller scalar has fewer */
+        if (type == GGUF_T_UINT32) memcpy(&a, le_bytes, 4);
         if (type != GGUF_T_UINT32 || a == 0 || (a & (a - 1)))
             return hf_fail(err, HF_ERR_ARG,
                            "gguf writer: 'general.alignment' must be a u32 non-zero power of two (found %s %u)",
@@ -143,7 +143,7 @@ hf_status gguf_w_add_scalar(gguf_writer *w, const char *key, gguf_vtype type, co
     put(w, le_bytes, n);
     if (!strcmp(key, "general.alignment")) {
         uint32_t a;
-        memcpy(&a, le_bytes, 4);
+        memcpy(&a, le_bytes, 4); /* a u32, checked above */
         w->alignment = a; /* validated above; gguf-py also pads with the custom alignment */
     }
     return HF_OK;

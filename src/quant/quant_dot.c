@@ -1,10 +1,16 @@
-/* Scalar reference dot products (see quant_dot.h for the summation order). */
+/* Scalar reference dot products (see quant_dot.h for the summation order)
+ * and the CPU dispatch (q_dot_best). */
 #include "quant/quant_dot.h"
 
 #include <stddef.h>
 
 #include "base/f16.h"
 #include "quant/quant_dot_avx2.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <stdatomic.h>
+#endif
 
 /* Reduction of the 8 lane sums in the documented order. */
 static float reduce_lanes(const float acc[Q_DOT_LANES]) {
@@ -66,9 +72,50 @@ const q_dot_traits *q_dot_ref(uint32_t wtype) {
 
 void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k) { q_from_f32(act_type, x, dst, k); }
 
+/* ==== CPU feature probe ====
+ * Why not __builtin_cpu_supports: its feature strings differ between
+ * compilers (clang 14 rejects "f16c" at compile time), so the probe reads
+ * CPUID directly, which both GCC and clang accept through <cpuid.h>.
+ * Same rule as GCC's libgcc: AVX2 counts only if the OS saves the YMM state
+ * (CPUID.1:ECX.OSXSAVE set and XCR0 bits 1|2 = SSE|AVX state enabled);
+ * AVX2 is CPUID.7.0:EBX bit 5, F16C CPUID.1:ECX bit 29. (An AVX-512 path
+ * would need every subset it is compiled with, see CMakeLists.txt: CPUID.7.0
+ * EBX bits 16 F, 17 DQ, 30 BW, 31 VL, ECX bit 11 VNNI, CPUID.7.1 EAX bit 5
+ * BF16; and XCR0 bits 1|2|5|6|7 = SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM.)
+ * The answer is computed once and cached, as libgcc does (CPUID is slow and
+ * traps in VMs); concurrent first calls compute the same value, so a relaxed
+ * atomic is enough. */
+#if defined(__x86_64__) || defined(__i386__)
+static uint64_t read_xcr0(void) {
+    uint32_t lo, hi; /* xgetbv with ECX=0; inline asm, so no -mxsave is needed */
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static int probe_avx2_f16c(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const unsigned need1 = bit_OSXSAVE | bit_AVX | bit_F16C;
+    if ((c & need1) != need1) return 0;
+    if ((read_xcr0() & 0x6) != 0x6) return 0; /* XMM and YMM state saved by the OS */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & bit_AVX2) != 0;
+}
+
+static int cpu_has_avx2_f16c(void) {
+    static atomic_int cached = -1; /* -1: not probed yet */
+    int v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v < 0) {
+        v = probe_avx2_f16c();
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v;
+}
+#endif
+
 const q_dot_traits *q_dot_best(uint32_t wtype) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) {
+    if (cpu_has_avx2_f16c()) {
         const q_dot_traits *t = q_dot_avx2(wtype);
         if (t) return t;
     }

@@ -45,7 +45,7 @@ static hf_status read_id(tokx_ctx *c, const cJSON *v, const char *what, const ch
 static hf_status id_map_build(tokx_ctx *c, id_map *m, hf_err *err) {
     const cJSON *vocab = json_get(json_get(c->tok_json, "model"), "vocab");
     const cJSON *added = json_get(c->tok_json, "added_tokens");
-    uint64_t id, max = 0;
+    uint64_t id = 0, max = 0;
     int any = 0;
     hf_status st;
     memset(m, 0, sizeof(*m));

@@ -122,8 +122,8 @@ static hf_status parse_piece(pb *outer, const uint8_t *msg, uint64_t n, uint64_t
         unsigned wire = (unsigned)(key & 7);
         uint64_t field = key >> 3;
         if (field == 1 && wire == 2) {
-            const uint8_t *s;
-            uint64_t len;
+            const uint8_t *s = NULL;
+            uint64_t len = 0;
             if ((st = pb_bytes(&r, &s, &len, err)) != HF_OK) return st;
             out->text = (const char *)s;
             out->len = len;
@@ -182,8 +182,8 @@ hf_status tokx_spm_parse(const uint8_t *buf, size_t len, const char *name, tokx_
         if ((st = pb_varint(&r, &key, err)) != HF_OK) break;
         unsigned wire = (unsigned)(key & 7);
         if (key >> 3 == 1) {
-            const uint8_t *msg;
-            uint64_t n;
+            const uint8_t *msg = NULL;
+            uint64_t n = 0;
             if (wire != 2) {
                 st = pb_fail(&r, at, err, "field 'pieces' is not length-delimited");
                 break;
