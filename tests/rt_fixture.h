@@ -45,6 +45,7 @@ typedef struct fx_spec {
     const char *reshape;       /* write this tensor with one row more (1-D: one element more) */
     int extra;                 /* add an unused tensor "blk.0.extra.weight" */
     const char *skip_key;      /* omit this KV key */
+    int64_t claim_layers;      /* nonzero: write this block_count (the tensors stay n_layer's) */
 } fx_spec;
 
 static fx_spec fx_default(uint32_t wtype, fx_layout layout, int biases) {
@@ -239,7 +240,7 @@ static hf_status fx_add_u32(gguf_writer *w, const fx_spec *s, const char *suffix
 static hf_status fx_kv(gguf_writer *w, const fx_spec *s, hf_err *err) {
     char key[128];
     hf_status st = gguf_w_add_str(w, "general.architecture", s->arch, err);
-    if (!st) st = fx_add_u32(w, s, "block_count", (uint32_t)s->n_layer, err);
+    if (!st) st = fx_add_u32(w, s, "block_count", (uint32_t)(s->claim_layers ? s->claim_layers : s->n_layer), err);
     if (!st) st = fx_add_u32(w, s, "context_length", (uint32_t)s->n_ctx, err);
     if (!st) st = fx_add_u32(w, s, "embedding_length", (uint32_t)s->n_embd, err);
     if (!st) st = fx_add_u32(w, s, "feed_forward_length", (uint32_t)s->n_ff, err);

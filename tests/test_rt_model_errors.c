@@ -113,6 +113,13 @@ static void missing_hyperparameter_key_is_named(void **state) {
     expect_load_error(&s, HF_ERR_FORMAT, "missing key", "llama.attention.layer_norm_rms_epsilon", NULL);
 }
 
+static void a_billion_layers_are_refused_before_allocating(void **state) {
+    (void)state;
+    fx_spec s = fx_default(HF_TYPE_F32, FX_SEPARATE, 0);
+    s.claim_layers = 1000000000;
+    expect_load_error(&s, HF_ERR_FORMAT, "llama.block_count' = 1000000000", "tensors", NULL);
+}
+
 static void truncated_data_section_fails_cleanly(void **state) {
     (void)state;
     fx_spec s = fx_default(HF_TYPE_Q8_0, FX_FUSED, 1);
@@ -168,6 +175,7 @@ int main(void) {
         cmocka_unit_test(unsupported_architecture_is_refused),
         cmocka_unit_test(unknown_tensor_is_refused_like_llama_cpp),
         cmocka_unit_test(missing_hyperparameter_key_is_named),
+        cmocka_unit_test(a_billion_layers_are_refused_before_allocating),
         cmocka_unit_test(truncated_data_section_fails_cleanly),
         cmocka_unit_test(prompt_longer_than_context_is_a_range_error),
     };

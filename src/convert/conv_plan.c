@@ -357,6 +357,13 @@ static hf_status stack_part(conv_plan *p, stack_state *ss, const presence *pr, c
 hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir, const arch_def *a,
                           const arch_hparams *hp, conv_outtype t, int fuse_qkv, gguf_qkv_bias qkv_bias, hf_err *err) {
     memset(p, 0, sizeof *p);
+    size_t n_src_tensors = st_model_n_tensors(m);
+    /* Every layer has tensors: a config promising more layers than the checkpoint has tensors is
+     * refused before any per-layer table is allocated (a billion layers would be gigabytes). */
+    if ((uint64_t)hp->n_layer > (uint64_t)n_src_tensors)
+        return hf_fail(err, HF_ERR_FORMAT,
+                       "%s/config.json: key 'num_hidden_layers' = %lld, but the checkpoint has only %llu tensors",
+                       model_dir, (long long)hp->n_layer, (unsigned long long)n_src_tensors);
     p->file_type = conv_file_type(t);
     p->weight_type = outtype_row_of(t)->ggml_type;
     fuse_qkv = fuse_qkv && (a->flags & ARCH_FUSE_QKV);

@@ -358,6 +358,11 @@ hf_status rt_model_from_gguf(rt_model **out, gguf_file *f, hf_err *err) {
     m->file = f;
     loader L = {m, NULL, 0};
     hf_status st = read_hparams(&L, err);
+    /* Every layer has tensors: refuse a block_count the tensor table cannot back before
+     * allocating per-layer state for it. */
+    if (st == HF_OK && m->hp.n_layer > gguf_n_tensors(f))
+        st = hf_fail(err, HF_ERR_FORMAT, "%s: key '%s.block_count' = %lld, but the file has only %lld tensors",
+                     gguf_path(f), m->arch, (long long)m->hp.n_layer, (long long)gguf_n_tensors(f));
     if (st == HF_OK) {
         m->layers = calloc((size_t)m->hp.n_layer, sizeof *m->layers);
         L.used = calloc((size_t)gguf_n_tensors(f) + 1, sizeof *L.used);

@@ -93,4 +93,7 @@ expect_fail "$TMP/b3" "phi2 odd rotary dims" "partial_rotary_factor"
 # qwen3 whose head_dim disagrees with the q_norm / q_proj shapes.
 edit_config "$TMP/qwen3" "$TMP/b4" 's/"head_dim":[[:space:]]*32/"head_dim": 16/'
 expect_fail "$TMP/b4" "qwen3 head_dim mismatch" "config.json implies"
-echo "arch_layouts: $n_checked arch x type combinations byte-identical across 3 layouts; 4 bad checkpoints refused"
+# A config promising a billion layers: refused naming the key, before allocating for them.
+edit_config "$TMP/qwen2" "$TMP/b5" 's/"num_hidden_layers":[[:space:]]*2/"num_hidden_layers": 1000000000/'
+expect_fail "$TMP/b5" "a billion layers" "key 'num_hidden_layers' = 1000000000"
+echo "arch_layouts: $n_checked arch x type combinations byte-identical across 3 layouts; 5 bad checkpoints refused"
