@@ -102,7 +102,7 @@ static int probe_avx2_f16c(void) {
     return (b & bit_AVX2) != 0;
 }
 
-static int cpu_has_avx2_f16c(void) {
+int q_cpu_has_avx2_f16c(void) {
     static atomic_int cached = -1; /* -1: not probed yet */
     int v = atomic_load_explicit(&cached, memory_order_relaxed);
     if (v < 0) {
@@ -113,9 +113,13 @@ static int cpu_has_avx2_f16c(void) {
 }
 #endif
 
+#if !(defined(__x86_64__) || defined(__i386__))
+int q_cpu_has_avx2_f16c(void) { return 0; }
+#endif
+
 const q_dot_traits *q_dot_best(uint32_t wtype) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (cpu_has_avx2_f16c()) {
+    if (q_cpu_has_avx2_f16c()) {
         const q_dot_traits *t = q_dot_avx2(wtype);
         if (t) return t;
     }

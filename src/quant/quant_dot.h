@@ -51,5 +51,8 @@ const q_dot_traits *q_dot_ref(uint32_t wtype);
  * exists and the CPU has it, else the reference); NULL if unsupported. */
 const q_dot_traits *q_dot_best(uint32_t wtype);
 
+/* Whether this CPU (and OS) runs the AVX2+F16C paths: what q_dot_best decides on. */
+int q_cpu_has_avx2_f16c(void);
+
 /* Converts k float activations to act_type (q_from_f32 rounding). */
 void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k);
