@@ -13,9 +13,7 @@ static const arch_switch LLAMA_SWITCHES[] = {{"attention_bias", -1}, {"mlp_bias"
 static const arch_tensor LLAMA_TENSORS[] = {
     T_EMBED, T_NORM("model.norm", GGUF_TN_OUTPUT_NORM), T_LM_HEAD,
     T_NORM("model.layers.%d.input_layernorm", GGUF_TN_ATTN_NORM),
-    T_QKV(ROLE_Q, "q_proj", GGUF_TN_ATTN_Q, DIM_Q, NEED_IF_SW, SW_ATTN_BIAS),
-    T_QKV(ROLE_K, "k_proj", GGUF_TN_ATTN_K, DIM_KV, NEED_IF_SW, SW_ATTN_BIAS),
-    T_QKV(ROLE_V, "v_proj", GGUF_TN_ATTN_V, DIM_KV, NEED_IF_SW, SW_ATTN_BIAS),
+    T_QKV3(NEED_IF_SW, SW_ATTN_BIAS),
     T_LIN("model.layers.%d.self_attn.o_proj", GGUF_TN_ATTN_OUT, DIM_EMBD, DIM_Q, NEED_IF_SW, SW_ATTN_BIAS),
     T_NORM("model.layers.%d.post_attention_layernorm", GGUF_TN_FFN_NORM),
     T_LIN("model.layers.%d.mlp.gate_proj", GGUF_TN_FFN_GATE, DIM_FF, DIM_EMBD, NEED_IF_SW, SW_MLP_BIAS),

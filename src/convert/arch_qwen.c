@@ -16,9 +16,7 @@ static const char *const QWEN2_CLASSES[] = {"Qwen2ForCausalLM", NULL};
 static const arch_tensor QWEN2_TENSORS[] = {
     T_EMBED, T_NORM("model.norm", GGUF_TN_OUTPUT_NORM), T_LM_HEAD,
     T_NORM("model.layers.%d.input_layernorm", GGUF_TN_ATTN_NORM),
-    T_QKV(ROLE_Q, "q_proj", GGUF_TN_ATTN_Q, DIM_Q, NEED_ALWAYS, NO_SW),
-    T_QKV(ROLE_K, "k_proj", GGUF_TN_ATTN_K, DIM_KV, NEED_ALWAYS, NO_SW),
-    T_QKV(ROLE_V, "v_proj", GGUF_TN_ATTN_V, DIM_KV, NEED_ALWAYS, NO_SW),
+    T_QKV3(NEED_ALWAYS, NO_SW),
     T_LIN("model.layers.%d.self_attn.o_proj", GGUF_TN_ATTN_OUT, DIM_EMBD, DIM_Q, NEED_NEVER, NO_SW),
     T_SWIGLU_MLP,
 };
@@ -40,9 +38,7 @@ static const arch_switch QWEN3_SWITCHES[] = {{"attention_bias", 0}}; /* Qwen3Con
 static const arch_tensor QWEN3_TENSORS[] = {
     T_EMBED, T_NORM("model.norm", GGUF_TN_OUTPUT_NORM), T_LM_HEAD,
     T_NORM("model.layers.%d.input_layernorm", GGUF_TN_ATTN_NORM),
-    T_QKV(ROLE_Q, "q_proj", GGUF_TN_ATTN_Q, DIM_Q, NEED_IF_SW, SW_ATTN_BIAS),
-    T_QKV(ROLE_K, "k_proj", GGUF_TN_ATTN_K, DIM_KV, NEED_IF_SW, SW_ATTN_BIAS),
-    T_QKV(ROLE_V, "v_proj", GGUF_TN_ATTN_V, DIM_KV, NEED_IF_SW, SW_ATTN_BIAS),
+    T_QKV3(NEED_IF_SW, SW_ATTN_BIAS),
     T_LIN("model.layers.%d.self_attn.o_proj", GGUF_TN_ATTN_OUT, DIM_EMBD, DIM_Q, NEED_IF_SW, SW_ATTN_BIAS),
     T_ROW("model.layers.%d.self_attn.q_norm", GGUF_TN_ATTN_Q_NORM, ROLE_OTHER, DIM_HEAD, DIM_NONE, NEED_ALWAYS,
           NEED_NEVER, NO_SW),

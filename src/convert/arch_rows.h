@@ -18,6 +18,11 @@
 #define T_LNORM(hf, tn) T_ROW(hf, tn, ROLE_OTHER, DIM_EMBD, DIM_NONE, NEED_ALWAYS, NEED_ALWAYS, NO_SW)
 /* A linear layer whose bias follows bneed (and switch sw). */
 #define T_LIN(hf, tn, d0, d1, bneed, sw) T_ROW(hf, tn, ROLE_OTHER, d0, d1, NEED_ALWAYS, bneed, sw)
-/* model.layers.N.self_attn.{q,k,v}_proj. */
+/* model.layers.N.self_attn.{q,k,v}_proj: all three, biases following bneed (and switch sw). */
+#define T_QKV3(bneed, sw)                                          \
+    T_QKV(ROLE_Q, "q_proj", GGUF_TN_ATTN_Q, DIM_Q, bneed, sw),     \
+        T_QKV(ROLE_K, "k_proj", GGUF_TN_ATTN_K, DIM_KV, bneed, sw), \
+        T_QKV(ROLE_V, "v_proj", GGUF_TN_ATTN_V, DIM_KV, bneed, sw)
+/* One of model.layers.N.self_attn.{q,k,v}_proj. */
 #define T_QKV(role, proj, tn, d0, bneed, sw) \
     T_ROW("model.layers.%d.self_attn." proj, tn, role, d0, DIM_EMBD, NEED_ALWAYS, bneed, sw)

@@ -22,9 +22,7 @@ static const arch_switch STABLELM_SWITCHES[] = {
 static const arch_tensor STABLELM_TENSORS[] = {
     T_EMBED, T_LNORM("model.norm", GGUF_TN_OUTPUT_NORM), T_LM_HEAD,
     T_LNORM("model.layers.%d.input_layernorm", GGUF_TN_ATTN_NORM),
-    T_QKV(ROLE_Q, "q_proj", GGUF_TN_ATTN_Q, DIM_Q, NEED_IF_SW, SW_QKV_BIAS),
-    T_QKV(ROLE_K, "k_proj", GGUF_TN_ATTN_K, DIM_KV, NEED_IF_SW, SW_QKV_BIAS),
-    T_QKV(ROLE_V, "v_proj", GGUF_TN_ATTN_V, DIM_KV, NEED_IF_SW, SW_QKV_BIAS),
+    T_QKV3(NEED_IF_SW, SW_QKV_BIAS),
     T_LIN("model.layers.%d.self_attn.o_proj", GGUF_TN_ATTN_OUT, DIM_EMBD, DIM_Q, NEED_NEVER, NO_SW),
     T_HEAD_NORM(ROLE_STACK_Q, "q", GGUF_TN_ATTN_Q_NORM),
     T_HEAD_NORM(ROLE_STACK_K, "k", GGUF_TN_ATTN_K_NORM),

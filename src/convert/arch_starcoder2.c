@@ -11,9 +11,7 @@ static const arch_switch STARCODER2_SWITCHES[] = {{"use_bias", 1}}; /* Starcoder
 static const arch_tensor STARCODER2_TENSORS[] = {
     T_EMBED, T_LNORM("model.norm", GGUF_TN_OUTPUT_NORM), T_LM_HEAD,
     T_LNORM("model.layers.%d.input_layernorm", GGUF_TN_ATTN_NORM),
-    T_QKV(ROLE_Q, "q_proj", GGUF_TN_ATTN_Q, DIM_Q, NEED_IF_SW, SW_USE_BIAS),
-    T_QKV(ROLE_K, "k_proj", GGUF_TN_ATTN_K, DIM_KV, NEED_IF_SW, SW_USE_BIAS),
-    T_QKV(ROLE_V, "v_proj", GGUF_TN_ATTN_V, DIM_KV, NEED_IF_SW, SW_USE_BIAS),
+    T_QKV3(NEED_IF_SW, SW_USE_BIAS),
     T_LIN("model.layers.%d.self_attn.o_proj", GGUF_TN_ATTN_OUT, DIM_EMBD, DIM_Q, NEED_IF_SW, SW_USE_BIAS),
     T_LNORM("model.layers.%d.post_attention_layernorm", GGUF_TN_FFN_NORM),
     T_LIN("model.layers.%d.mlp.c_fc", GGUF_TN_FFN_UP, DIM_FF, DIM_EMBD, NEED_IF_SW, SW_USE_BIAS),
