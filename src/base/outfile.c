@@ -1,6 +1,8 @@
 #include "base/outfile.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,7 +47,17 @@ hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err) {
         return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory", final_path);
     }
     snprintf(of->tmp_path, n + 32, "%.*s.%s.tmp.XXXXXX", (int)dirlen, final_path, final_path + dirlen);
+    /* Creating the file and registering it is one step for a cleanup handler: a signal
+     * between the two would leave an unregistered temp file behind. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     int fd = mkstemp(of->tmp_path);
+    if (fd >= 0) register_tmp(of->tmp_path);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         int e = errno;
         free(of->final_path);
@@ -62,13 +74,13 @@ hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err) {
     if (!of->fp) {
         close(fd);
         unlink(of->tmp_path);
+        unregister_tmp(of->tmp_path);
         free(of->final_path);
         free(of->tmp_path);
         memset(of, 0, sizeof *of);
         return hf_fail(err, HF_ERR_IO, "%s: cannot open output stream", final_path);
     }
     setvbuf(of->fp, NULL, _IOFBF, 1 << 20);
-    register_tmp(of->tmp_path);
     return HF_OK;
 }
 

@@ -185,7 +185,7 @@ static hf_status check_presence(const presence *pr, const arch_def *a, const arc
             for (int b = 0; b < 2; b++) {
                 int forbidden = 0;
                 int required = arch_need_required(row, b ? row->bias : row->weight, hp, &forbidden);
-                uint32_t seen = pr->seen[presence_at(pr, (int)r, l, b)];
+                uint32_t seen = l < pr->n_slots ? pr->seen[presence_at(pr, (int)r, l, b)] : 0;
                 char hf[160];
                 snprintf(hf, sizeof hf, row->hf, (int)l, 0);
                 if (n_stack && seen && seen != (uint32_t)n_stack)
@@ -360,7 +360,7 @@ hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir
     size_t n_src_tensors = st_model_n_tensors(m);
     /* Every layer has tensors: a config promising more layers than the checkpoint has tensors is
      * refused before any per-layer table is allocated (a billion layers would be gigabytes). */
-    if ((uint64_t)hp->n_layer > (uint64_t)n_src_tensors)
+    if (n_src_tensors && (uint64_t)hp->n_layer > (uint64_t)n_src_tensors)
         return hf_fail(err, HF_ERR_FORMAT,
                        "%s/config.json: key 'num_hidden_layers' = %lld, but the checkpoint has only %llu tensors",
                        model_dir, (long long)hp->n_layer, (unsigned long long)n_src_tensors);
@@ -368,7 +368,9 @@ hf_status conv_plan_build(conv_plan *p, const st_model *m, const char *model_dir
     p->weight_type = outtype_row_of(t)->ggml_type;
     fuse_qkv = fuse_qkv && (a->flags & ARCH_FUSE_QKV);
     size_t n_src = st_model_n_tensors(m);
-    int64_t n_slots = hp->n_layer > 0 ? hp->n_layer : 1;
+    /* Per-layer tables: n_layer slots (bounded above by the tensor count); one for a checkpoint
+     * without tensors, whose first missing tensor check_presence then reports. */
+    int64_t n_slots = hp->n_layer > 0 && n_src ? hp->n_layer : 1;
     size_t n_presence = (size_t)a->n_tensors * (size_t)n_slots * 2;
     presence pr = {calloc(n_presence, sizeof(uint32_t)), n_slots};
     mapped *maps = calloc(n_src ? n_src : 1, sizeof *maps);

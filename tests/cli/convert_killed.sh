@@ -10,6 +10,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # ~120 MB of f32 weights: long enough to be interrupted.
 "$BIN" synth "$TMP/m" --arch llama --layers 8 --embd 512 --ff 1536 --heads 8 --kv-heads 8 --vocab 8000 \
     --tokenizer-from "$SHARED/models/stories260K-hf" > /dev/null || fail synth
+"$BIN" convert "$TMP/m" --outtype q8_0 --outfile "$TMP/ref.gguf" > /dev/null 2>&1 || fail "reference conversion"
 mkdir "$TMP/out"
 echo "previous output" > "$TMP/out/model.gguf"
 killed=0
@@ -25,8 +26,12 @@ for sig in TERM INT HUP; do
     wait $pid 2> /dev/null
     rc=$?
     [ "$(ls -A "$TMP/out")" = model.gguf ] || fail "SIG$sig: left $(ls -A "$TMP/out" | tr '\n' ' ')"
-    if [ $saw_tmp = 1 ] && [ $rc -gt 128 ]; then
-        [ "$(cat "$TMP/out/model.gguf")" = "previous output" ] || fail "SIG$sig: the existing output was changed"
+    # Whatever the moment of the signal: the old output, or (signal after the final rename) the
+    # complete new one, never anything in between.
+    if [ "$(head -c 15 "$TMP/out/model.gguf")" != "previous output" ]; then
+        cmp -s "$TMP/out/model.gguf" "$TMP/ref.gguf" || fail "SIG$sig: the output is neither the old file nor a complete new one"
+    fi
+    if [ $saw_tmp = 1 ] && [ $rc -gt 128 ] && [ "$(head -c 15 "$TMP/out/model.gguf")" = "previous output" ]; then
         killed=$((killed + 1))
     else
         echo "previous output" > "$TMP/out/model.gguf" # it finished first: restore
