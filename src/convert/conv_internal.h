@@ -21,19 +21,72 @@ hf_status conv_hparams_resolve(const arch_def *a, const cJSON *cfg, const char *
 hf_status conv_hparams_write(gguf_writer *w, const arch_def *a, const cJSON *cfg, const char *cfg_path,
                              const arch_hparams *hp, uint32_t file_type, hf_err *err);
 
+/* ---- conv_card.c ---- */
+
+/* A value of a README.md model card's YAML front matter, typed as PyYAML's safe_load types it. */
+typedef enum card_type { CARD_NULL, CARD_BOOL, CARD_INT, CARD_FLOAT, CARD_STR, CARD_SEQ, CARD_MAP, CARD_OTHER } card_type;
+
+typedef struct card_val card_val;
+struct card_val {
+    card_type type;       /* CARD_OTHER: a timestamp */
+    char *text;           /* scalars: the text (CARD_STR: the string, len bytes + NUL) */
+    size_t len;
+    int64_t i;            /* CARD_INT (big: outside int64) */
+    int big;
+    double f;             /* CARD_FLOAT */
+    int b;                /* CARD_BOOL */
+    card_val **items;     /* CARD_SEQ items, CARD_MAP values */
+    card_val **keys;      /* CARD_MAP keys */
+    size_t n, cap;
+    size_t line;          /* line in README.md */
+    int merge_key;        /* a plain "<<" */
+};
+
+/* Reads model_dir/README.md (path gets its name). *out is NULL when there is no
+ * README.md, no front matter, or front matter that is not a mapping (as gguf-py);
+ * invalid UTF-8 or malformed YAML is HF_ERR_FORMAT naming the file and line. */
+hf_status conv_card_load(const char *model_dir, card_val **out, char *path, size_t path_cap, hf_err *err);
+/* The same on text already read; path is used in messages. */
+hf_status conv_card_parse(const char *text, size_t len, const char *path, card_val **out, hf_err *err);
+void conv_card_free(card_val *v);
+/* The value of a string key of a mapping (the last if repeated), NULL if absent. */
+const card_val *conv_card_get(const card_val *map, const char *key);
+const char *conv_card_type_name(const card_val *v); /* "a string", "an integer", ... */
+int conv_card_truthy(const card_val *v);            /* Python's bool(value) */
+
 /* ---- conv_meta.c ---- */
 
+/* Whole-string match, as Python's re.fullmatch (PCRE2, UTF); `caseless` mirrors re.IGNORECASE. */
+int conv_fullmatch(const char *pattern, const char *s, int caseless);
+
+/* A base model or dataset entry (general.base_model.N.* / general.dataset.N.*). */
+enum { CONV_SRC_NAME, CONV_SRC_AUTHOR, CONV_SRC_VERSION, CONV_SRC_ORGANIZATION, CONV_SRC_DESCRIPTION,
+       CONV_SRC_URL, CONV_SRC_DOI, CONV_SRC_UUID, CONV_SRC_REPO_URL, CONV_SRC_N };
+typedef struct conv_meta_src {
+    char *f[CONV_SRC_N]; /* NULL or "" when not written */
+} conv_meta_src;
+
 typedef struct conv_meta {
+    /* Strings are NULL when unset; "" when set but not written (gguf-py skips empty strings). */
     char *name, *organization, *basename, *finetune, *version, *size_label;
+    char *author, *description, *license, *license_name, *license_link;
+    char *source_url, *source_doi, *source_uuid, *source_repo_url;
+    conv_meta_src *base_models, *datasets;
+    size_t n_base_models, n_datasets;
+    int has_base_models, has_datasets; /* count written (even 0) when the card names them */
+    const card_val **tags, **languages; /* point into card */
+    size_t n_tags, n_languages;
+    card_val *card;      /* README.md front matter, NULL if none */
+    char card_path[4096];
     cJSON *gen_config; /* generation_config.json (sampling keys), NULL if absent or unreadable */
 } conv_meta;
 
-/* Fills meta the way gguf-py's Metadata.load does without a model card or
- * override file: _name_or_path from config.json, then the directory name. */
+/* Fills meta the way gguf-py's Metadata.load does without an override file: the
+ * README.md model card, then _name_or_path from config.json, then the directory name. */
 hf_status conv_meta_load(conv_meta *m, const char *model_dir, const cJSON *cfg, int64_t total_params,
                          hf_err *err);
 void conv_meta_free(conv_meta *m);
-/* general.type, the sampling keys, general.name ... general.size_label. */
+/* general.type, the sampling keys, general.name ... general.languages (set_gguf_meta_model order). */
 hf_status conv_meta_write(gguf_writer *w, const conv_meta *m, hf_err *err);
 /* llama.cpp's size label, e.g. 260032 -> "260K". buf >= 32 bytes. */
 void conv_size_label(int64_t n_params, char *buf, size_t cap);

@@ -1,13 +1,16 @@
-/* conv_meta: the general.* metadata llama.cpp's converter derives when no
- * model card or override file is given (gguf-py Metadata.load): name,
- * organization, basename, finetune, version and size label from config
- * "_name_or_path" and the model directory's name, general.sampling.* from
- * generation_config.json, and the default output file name.
+/* conv_meta: the general.* metadata llama.cpp's converter derives without an
+ * override file (gguf-py Metadata.load): the README.md model card's front
+ * matter (conv_card.c) first, then name, organization, basename, finetune,
+ * version and size label from config "_name_or_path" and the model directory's
+ * name, general.sampling.* from generation_config.json, and the default output
+ * file name.
  *
  * The heuristics below follow get_model_id_components / id_to_title; the
  * regular expressions are theirs, run through PCRE2 with Unicode classes. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <limits.h>
 #include <math.h>
 #include <pcre2.h>
@@ -23,8 +26,7 @@
 
 #define MAX_PARTS 64
 
-/* Whole-string match, as Python's re.fullmatch; `caseless` mirrors re.IGNORECASE. */
-static int full_match_opt(const char *pattern, const char *s, int caseless) {
+int conv_fullmatch(const char *pattern, const char *s, int caseless) {
     int ec;
     PCRE2_SIZE eo;
     uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | PCRE2_ENDANCHORED | (caseless ? PCRE2_CASELESS : 0);
@@ -37,7 +39,7 @@ static int full_match_opt(const char *pattern, const char *s, int caseless) {
     return rc >= 0;
 }
 
-static int full_match(const char *pattern, const char *s) { return full_match_opt(pattern, s, 1); }
+static int full_match(const char *pattern, const char *s) { return conv_fullmatch(pattern, s, 1); }
 
 static int is_all_lower(const char *w) { /* Python str.islower on ASCII */
     int cased = 0;
@@ -90,7 +92,7 @@ static char *id_to_title(const char *id) {
     char *save = NULL;
     for (char *w = strtok_r(tmp, " \t\n\r\f\v", &save); w; w = strtok_r(NULL, " \t\n\r\f\v", &save)) {
         /* re.match(r'^(v\d+(?:\.\d+)*|\d.*)$'): case-sensitive, whole word. */
-        int versionish = full_match_opt("v\\d+(?:\\.\\d+)*|\\d.*", w, 0);
+        int versionish = conv_fullmatch("v\\d+(?:\\.\\d+)*|\\d.*", w, 0);
         if (is_all_lower(w) && !versionish) title_case(w);
         if (o) out[o++] = ' ';
         size_t l = strlen(w);
@@ -230,7 +232,8 @@ static int model_id_components(const char *model_id, int64_t total_params, id_pa
     if (strchr(model_id, ' ')) return (out->full = strdup(model_id)) != NULL;
     const char *slash = strchr(model_id, '/');
     const char *name = slash ? slash + 1 : model_id;
-    if (slash && slash != model_id && model_id[0] != '.') out->org = strndup(model_id, (size_t)(slash - model_id));
+    /* Python: an org starting with '.' is dropped; an empty org ("/name") stays "". */
+    if (slash && !(slash != model_id && model_id[0] == '.')) out->org = strndup(model_id, (size_t)(slash - model_id));
     out->full = strdup(name);
     /* Each part gets 2 spare bytes for the "7b1" -> "7.1B" rewrite. */
     char *parts[MAX_PARTS];
@@ -286,6 +289,197 @@ static hf_status apply_id(conv_meta *m, const char *model_id, int64_t total_para
     return HF_OK;
 }
 
+/* ==== model card (Metadata.apply_metadata_heuristic, model card part) ==== */
+
+/* A card value used where gguf-py expects a string: a string is taken; a falsy
+ * value (false, 0, empty list) is set but never written (add_string skips it);
+ * null leaves the field unset; anything else makes gguf-py fail when writing. */
+static hf_status card_string(const conv_meta *m, const char *key, const card_val *v, char **out, hf_err *err) {
+    if (!v || v->type == CARD_NULL) return HF_OK;
+    if (v->type == CARD_STR) {
+        if (strlen(v->text) != v->len)
+            return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: line %zu: key '%s': string contains a NUL character",
+                           m->card_path, v->line, key);
+        *out = strdup(v->text);
+    } else if (!conv_card_truthy(v)) {
+        *out = strdup("");
+    } else {
+        return hf_fail(err, HF_ERR_FORMAT, "%s: line %zu: key '%s': expected a string, found %s", m->card_path,
+                       v->line, key, conv_card_type_name(v));
+    }
+    return *out ? HF_OK : hf_fail(err, HF_ERR_NOMEM, "out of memory");
+}
+
+/* use_model_card_metadata: sets an unset field from the card key. */
+static hf_status card_take(conv_meta *m, char **field, const char *key, hf_err *err) {
+    if (*field) return HF_OK;
+    return card_string(m, key, conv_card_get(m->card, key), field, err);
+}
+
+/* license may be a list, joined with ','. */
+static hf_status card_license(conv_meta *m, hf_err *err) {
+    const card_val *v = conv_card_get(m->card, "license");
+    if (!v || v->type != CARD_SEQ) return card_take(m, &m->license, "license", err);
+    size_t total = 1;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->items[i]->type != CARD_STR)
+            return hf_fail(err, HF_ERR_FORMAT, "%s: line %zu: key 'license': list item %zu: expected a string, found %s",
+                           m->card_path, v->items[i]->line, i, conv_card_type_name(v->items[i]));
+        total += v->items[i]->len + 1;
+    }
+    char *out = malloc(total);
+    if (!out) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+    size_t o = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (i) out[o++] = ',';
+        memcpy(out + o, v->items[i]->text, v->items[i]->len);
+        o += v->items[i]->len;
+    }
+    out[o] = '\0';
+    m->license = out;
+    return HF_OK;
+}
+
+/* use_array_model_card_metadata: appends a string or a list's items. */
+static hf_status card_array(conv_meta *m, const card_val ***arr, size_t *n, const char *key, hf_err *err) {
+    const card_val *v = conv_card_get(m->card, key);
+    if (!v || v->type == CARD_NULL) return HF_OK;
+    size_t add = v->type == CARD_STR ? 1 : v->type == CARD_SEQ ? v->n : 0;
+    if (!add) return HF_OK;
+    const card_val **a = realloc(*arr, (*n + add) * sizeof *a);
+    if (!a) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+    *arr = a;
+    if (v->type == CARD_STR) a[(*n)++] = v;
+    else
+        for (size_t i = 0; i < v->n; i++) a[(*n)++] = v->items[i];
+    return HF_OK;
+}
+
+static int full_match_group1(const char *pattern, const char *s, char **group) {
+    int ec;
+    PCRE2_SIZE eo;
+    *group = NULL;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_ANCHORED, &ec, &eo, NULL);
+    if (!re) return 0;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    int rc = md ? pcre2_match(re, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL) : -1;
+    if (rc >= 2) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        *group = strndup(s + ov[2], ov[3] - ov[2]);
+    }
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    return *group != NULL;
+}
+
+/* One base model / dataset given as a string: a URL or a Hugging Face id. */
+static hf_status src_from_id(conv_meta_src *e, const char *id, int64_t total_params, hf_err *err) {
+    id_parts p;
+    int ok = 1;
+    if (!strncmp(id, "http://", 7) || !strncmp(id, "https://", 8) || !strncmp(id, "ssh://", 6)) {
+        ok = (e->f[CONV_SRC_REPO_URL] = strdup(id)) != NULL;
+        char *hf_id = NULL;
+        if (ok && strstr(id, "huggingface.co") && full_match_group1("https?://huggingface.co/([^/]+/[^/]+)$", id, &hf_id)) {
+            ok = model_id_components(hf_id, total_params, &p);
+            if (ok && p.full) ok = (e->f[CONV_SRC_NAME] = id_to_title(p.full)) != NULL;
+            if (ok && p.org) ok = (e->f[CONV_SRC_ORGANIZATION] = id_to_title(p.org)) != NULL;
+            if (ok && p.version) ok = (e->f[CONV_SRC_VERSION] = strdup(p.version)) != NULL;
+            id_parts_free(&p);
+        }
+        free(hf_id);
+    } else {
+        ok = model_id_components(id, total_params, &p);
+        if (ok && p.full) ok = (e->f[CONV_SRC_NAME] = id_to_title(p.full)) != NULL;
+        if (ok && p.org) ok = (e->f[CONV_SRC_ORGANIZATION] = id_to_title(p.org)) != NULL;
+        if (ok && p.version) ok = (e->f[CONV_SRC_VERSION] = strdup(p.version)) != NULL;
+        if (ok && p.org && p.full) {
+            size_t n = strlen(p.org) + strlen(p.full) + 32;
+            ok = (e->f[CONV_SRC_REPO_URL] = malloc(n)) != NULL;
+            if (ok) snprintf(e->f[CONV_SRC_REPO_URL], n, "https://huggingface.co/%s/%s", p.org, p.full);
+        }
+        id_parts_free(&p);
+    }
+    return ok ? HF_OK : hf_fail(err, HF_ERR_NOMEM, "out of memory");
+}
+
+static const char *const SRC_KEYS[CONV_SRC_N] = {"name", "author", "version", "organization", "description",
+                                                  "url",  "doi",    "uuid",    "repo_url"};
+
+/* base_model / datasets: keys in gguf-py's order of preference; entries are ids,
+ * URLs or mappings; anything else gives an empty entry (gguf-py logs an error). */
+static hf_status card_sources(conv_meta *m, const char *const keys[3], conv_meta_src **out, size_t *n, int *has,
+                              int64_t total_params, hf_err *err) {
+    const card_val *v = NULL;
+    const char *key = NULL;
+    for (int k = 0; k < 3 && !key; k++)
+        if (conv_card_get(m->card, keys[k])) key = keys[k]; /* NULL only when absent; null is CARD_NULL */
+    if (!key) return HF_OK;
+    v = conv_card_get(m->card, key);
+    *has = 1;
+    size_t cnt = v->type == CARD_STR ? 1 : v->type == CARD_SEQ ? v->n : 0;
+    if (!cnt) return HF_OK;
+    *out = calloc(cnt, sizeof **out);
+    if (!*out) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+    *n = cnt;
+    for (size_t i = 0; i < cnt; i++) {
+        const card_val *it = v->type == CARD_STR ? v : v->items[i];
+        conv_meta_src *e = &(*out)[i];
+        hf_status s = HF_OK;
+        if (it->type == CARD_STR) {
+            if (strlen(it->text) != it->len)
+                return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: line %zu: key '%s': string contains a NUL character",
+                               m->card_path, it->line, key);
+            s = src_from_id(e, it->text, total_params, err);
+        } else if (it->type == CARD_MAP) {
+            for (int f = 0; f < CONV_SRC_N && s == HF_OK; f++) {
+                char what[128];
+                snprintf(what, sizeof what, "%s[%zu].%s", key, i, SRC_KEYS[f]);
+                const card_val *fv = conv_card_get(it, SRC_KEYS[f]);
+                /* "name" in entry with a null value: add_string(None) writes nothing. */
+                s = card_string(m, what, fv, &e->f[f], err);
+            }
+        }
+        if (s != HF_OK) return s;
+    }
+    return HF_OK;
+}
+
+static hf_status apply_card(conv_meta *m, int64_t total_params, hf_err *err) {
+    static const struct {
+        size_t off;
+        const char *key;
+    } TAKE[] = {
+#define F(field, key) {offsetof(conv_meta, field), key}
+        /* llama.cpp's own convention */
+        F(name, "name"), F(author, "author"), F(version, "version"), F(organization, "organization"),
+        F(description, "description"), F(finetune, "finetune"), F(basename, "basename"), F(size_label, "size_label"),
+        F(source_url, "url"), F(source_doi, "doi"), F(source_uuid, "uuid"), F(source_repo_url, "repo_url"),
+        /* the same with model_ prefixes */
+        F(name, "model_name"), F(author, "model_author"), F(version, "model_version"),
+        F(organization, "model_organization"), F(description, "model_description"), F(finetune, "model_finetune"),
+        F(basename, "model_basename"), F(size_label, "model_size_label"), F(source_url, "model_url"),
+        F(source_doi, "model_doi"), F(source_uuid, "model_uuid"), F(source_repo_url, "model_repo_url"),
+        /* seen in the wild (TheBloke) */
+        F(author, "model_creator"), F(basename, "model_type"),
+#undef F
+    };
+    hf_status s = HF_OK;
+    for (size_t i = 0; i < sizeof TAKE / sizeof TAKE[0] && s == HF_OK; i++)
+        s = card_take(m, (char **)((char *)m + TAKE[i].off), TAKE[i].key, err);
+    static const char *const BASE_KEYS[3] = {"base_model", "base_models", "base_model_sources"};
+    static const char *const DATA_KEYS[3] = {"datasets", "dataset", "dataset_sources"};
+    if (s == HF_OK) s = card_sources(m, BASE_KEYS, &m->base_models, &m->n_base_models, &m->has_base_models, total_params, err);
+    if (s == HF_OK) s = card_sources(m, DATA_KEYS, &m->datasets, &m->n_datasets, &m->has_datasets, total_params, err);
+    if (s == HF_OK) s = card_license(m, err);
+    if (s == HF_OK) s = card_take(m, &m->license_name, "license_name", err);
+    if (s == HF_OK) s = card_take(m, &m->license_link, "license_link", err);
+    if (s == HF_OK) s = card_array(m, &m->tags, &m->n_tags, "tags", err);
+    if (s == HF_OK) s = card_array(m, &m->tags, &m->n_tags, "pipeline_tag", err);
+    if (s == HF_OK) s = card_array(m, &m->languages, &m->n_languages, "languages", err);
+    if (s == HF_OK) s = card_array(m, &m->languages, &m->n_languages, "language", err);
+    return s;
+}
+
 /* pathlib's Path(dir).name: the last component after dropping trailing "/" and "/."
  * ("." alone has the empty name). */
 static const char *dir_basename(const char *dir, char *buf, size_t cap) {
@@ -306,9 +500,10 @@ static const char *dir_basename(const char *dir, char *buf, size_t cap) {
 
 hf_status conv_meta_load(conv_meta *m, const char *model_dir, const cJSON *cfg, int64_t total_params, hf_err *err) {
     memset(m, 0, sizeof *m);
-    hf_status s = HF_OK;
+    hf_status s = conv_card_load(model_dir, &m->card, m->card_path, sizeof m->card_path, err);
+    if (s == HF_OK && m->card) s = apply_card(m, total_params, err);
     const cJSON *nop = json_get(cfg, "_name_or_path");
-    if (cJSON_IsString(nop)) {
+    if (s == HF_OK && cJSON_IsString(nop)) {
         int slashes = 0;
         for (const char *c = nop->valuestring; *c; c++) slashes += *c == '/';
         if (slashes <= 1) s = apply_id(m, nop->valuestring, total_params, err);
@@ -339,6 +534,18 @@ void conv_meta_free(conv_meta *m) {
     free(m->finetune);
     free(m->version);
     free(m->size_label);
+    char **strs[] = {&m->author, &m->description, &m->license, &m->license_name, &m->license_link,
+                     &m->source_url, &m->source_doi, &m->source_uuid, &m->source_repo_url};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
+    for (size_t i = 0; i < m->n_base_models; i++)
+        for (int f = 0; f < CONV_SRC_N; f++) free(m->base_models[i].f[f]);
+    for (size_t i = 0; i < m->n_datasets; i++)
+        for (int f = 0; f < CONV_SRC_N; f++) free(m->datasets[i].f[f]);
+    free(m->base_models);
+    free(m->datasets);
+    free(m->tags);
+    free(m->languages);
+    conv_card_free(m->card);
     cJSON_Delete(m->gen_config);
     memset(m, 0, sizeof *m);
 }
@@ -390,15 +597,107 @@ static hf_status write_sampling(gguf_writer *w, const cJSON *gen, hf_err *err) {
     return HF_OK;
 }
 
+/* add_string: nothing for an unset or empty value. */
+static hf_status put_str(gguf_writer *w, const char *key, const char *v, hf_err *err) {
+    return v && *v ? gguf_w_add_str(w, key, v, err) : HF_OK;
+}
+
+static hf_status write_sources(gguf_writer *w, const char *kind, const conv_meta_src *e, size_t n, hf_err *err) {
+    char key[128];
+    snprintf(key, sizeof key, "general.%s.count", kind);
+    hf_status s = gguf_w_add_u32(w, key, (uint32_t)n, err);
+    for (size_t i = 0; i < n && s == HF_OK; i++)
+        for (int f = 0; f < CONV_SRC_N && s == HF_OK; f++) {
+            snprintf(key, sizeof key, "general.%s.%zu.%s", kind, i, SRC_KEYS[f]);
+            s = put_str(w, key, e[i].f[f], err);
+        }
+    return s;
+}
+
+/* add_array: gguf-py types the array by its first item (str, float, bool, int -> i32)
+ * and fails unless all items have that type. */
+static hf_status write_card_array(gguf_writer *w, const conv_meta *m, const char *key, const char *card_key,
+                                  const card_val *const *a, size_t n, hf_err *err) {
+    if (!n) return HF_OK;
+    card_type t = a[0]->type;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i]->type != t || (t != CARD_STR && t != CARD_INT && t != CARD_FLOAT && t != CARD_BOOL))
+            return hf_fail(err, a[i]->type == t && t == CARD_SEQ ? HF_ERR_UNSUPPORTED : HF_ERR_FORMAT,
+                           "%s: line %zu: key '%s': item %zu is %s; all items must be strings (or all numbers/booleans)",
+                           m->card_path, a[i]->line, card_key, i, conv_card_type_name(a[i]));
+        if (t == CARD_INT && (a[i]->big || a[i]->i < INT32_MIN || a[i]->i > INT32_MAX))
+            return hf_fail(err, HF_ERR_FORMAT, "%s: line %zu: key '%s': integer %s does not fit in int32", m->card_path,
+                           a[i]->line, card_key, a[i]->text);
+        if (t == CARD_FLOAT && isfinite(a[i]->f) && isinf((float)a[i]->f))
+            return hf_fail(err, HF_ERR_FORMAT, "%s: line %zu: key '%s': float %s does not fit in f32", m->card_path,
+                           a[i]->line, card_key, a[i]->text);
+    }
+    hf_status s;
+    if (t == CARD_STR) {
+        const char **strs = malloc(n * sizeof *strs);
+        uint64_t *lens = malloc(n * sizeof *lens);
+        if (!strs || !lens) s = hf_fail(err, HF_ERR_NOMEM, "out of memory");
+        else {
+            for (size_t i = 0; i < n; i++) {
+                strs[i] = a[i]->text;
+                lens[i] = a[i]->len;
+            }
+            s = gguf_w_add_arr_str(w, key, strs, lens, n, err);
+        }
+        free(strs);
+        free(lens);
+        return s;
+    }
+    size_t es = t == CARD_BOOL ? 1 : 4;
+    unsigned char *data = malloc(n * es);
+    if (!data) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits = 0;
+        if (t == CARD_BOOL) {
+            data[i] = (unsigned char)(a[i]->b ? 1 : 0);
+            continue;
+        }
+        if (t == CARD_INT) bits = (uint32_t)(int32_t)a[i]->i;
+        else {
+            float f = (float)a[i]->f;
+            memcpy(&bits, &f, 4);
+        }
+        for (int b = 0; b < 4; b++) data[i * 4 + (size_t)b] = (unsigned char)(bits >> (8 * b));
+    }
+    s = gguf_w_add_arr(w, key, t == CARD_BOOL ? GGUF_T_BOOL : t == CARD_INT ? GGUF_T_INT32 : GGUF_T_FLOAT32, data, n,
+                       err);
+    free(data);
+    return s;
+}
+
 hf_status conv_meta_write(gguf_writer *w, const conv_meta *m, hf_err *err) {
     hf_status s = gguf_w_add_str(w, "general.type", "model", err);
     if (s == HF_OK) s = write_sampling(w, m->gen_config, err);
-    if (s == HF_OK) s = gguf_w_add_str(w, "general.name", m->name, err);
-    if (s == HF_OK && m->version) s = gguf_w_add_str(w, "general.version", m->version, err);
-    if (s == HF_OK && m->organization) s = gguf_w_add_str(w, "general.organization", m->organization, err);
-    if (s == HF_OK && m->finetune) s = gguf_w_add_str(w, "general.finetune", m->finetune, err);
-    if (s == HF_OK && m->basename) s = gguf_w_add_str(w, "general.basename", m->basename, err);
-    if (s == HF_OK && m->size_label) s = gguf_w_add_str(w, "general.size_label", m->size_label, err);
+    /* Metadata.set_gguf_meta_model's order. */
+    const struct {
+        const char *key, *val;
+    } S[] = {
+        {"general.name", m->name},
+        {"general.author", m->author},
+        {"general.version", m->version},
+        {"general.organization", m->organization},
+        {"general.finetune", m->finetune},
+        {"general.basename", m->basename},
+        {"general.description", m->description},
+        {"general.size_label", m->size_label},
+        {"general.license", m->license},
+        {"general.license.name", m->license_name},
+        {"general.license.link", m->license_link},
+        {"general.source.url", m->source_url},
+        {"general.source.doi", m->source_doi},
+        {"general.source.uuid", m->source_uuid},
+        {"general.source.repo_url", m->source_repo_url},
+    };
+    for (size_t i = 0; i < sizeof S / sizeof S[0] && s == HF_OK; i++) s = put_str(w, S[i].key, S[i].val, err);
+    if (s == HF_OK && m->has_base_models) s = write_sources(w, "base_model", m->base_models, m->n_base_models, err);
+    if (s == HF_OK && m->has_datasets) s = write_sources(w, "dataset", m->datasets, m->n_datasets, err);
+    if (s == HF_OK) s = write_card_array(w, m, "general.tags", "tags", m->tags, m->n_tags, err);
+    if (s == HF_OK) s = write_card_array(w, m, "general.languages", "language", m->languages, m->n_languages, err);
     return s;
 }
 
