@@ -1,6 +1,8 @@
 #include "base/outfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -34,17 +36,65 @@ static void unregister_tmp(char *path) {
 
 /* ---- API --------------------------------------------------------------------- */
 
-hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err) {
+/* The path the file will really be written to: a symlink is followed (the link stays and its
+ * target gets the new content, as `cp` or a compiler's -o would); a directory or a dangling
+ * link is refused. *owned receives a malloc'd resolved path, or NULL to use final_path. */
+static hf_status resolve_destination(const char *final_path, char **owned, hf_err *err) {
+    struct stat st;
+    *owned = NULL;
+    if (lstat(final_path, &st) != 0) return HF_OK; /* does not exist yet */
+    if (S_ISDIR(st.st_mode)) return hf_fail(err, HF_ERR_IO, "%s: is a directory, not an output file", final_path);
+    if (!S_ISLNK(st.st_mode)) return HF_OK;
+    *owned = realpath(final_path, NULL);
+    if (!*owned)
+        return hf_fail(err, HF_ERR_IO, "%s: is a symbolic link whose target cannot be resolved: %s", final_path,
+                       strerror(errno));
+    if (stat(*owned, &st) == 0 && S_ISDIR(st.st_mode)) {
+        hf_status s = hf_fail(err, HF_ERR_IO, "%s: links to a directory (%s), not an output file", final_path, *owned);
+        free(*owned);
+        *owned = NULL;
+        return s;
+    }
+    return HF_OK;
+}
+
+/* Makes a rename durable: fsync of the directory holding path (best effort). */
+static void sync_parent_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else {
+        size_t len = (size_t)(slash - path);
+        if (len >= sizeof dir) return; /* too long to sync; the rename itself is done */
+        memcpy(dir, path, len);
+        dir[len] = '\0';
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+hf_status hf_outfile_open(hf_outfile *of, const char *requested_path, hf_err *err) {
     memset(of, 0, sizeof *of);
+    char *resolved;
+    hf_status rs = resolve_destination(requested_path, &resolved, err);
+    if (rs != HF_OK) return rs;
+    const char *final_path = resolved ? resolved : requested_path;
     size_t n = strlen(final_path);
     const char *slash = strrchr(final_path, '/');
     size_t dirlen = slash ? (size_t)(slash - final_path) + 1 : 0;
     of->final_path = strdup(final_path);
     of->tmp_path = malloc(n + 32);
+    free(resolved);
+    final_path = of->final_path;
     if (!of->final_path || !of->tmp_path) {
         free(of->final_path);
         free(of->tmp_path);
-        return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory", final_path);
+        memset(of, 0, sizeof *of);
+        return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory", requested_path);
     }
     snprintf(of->tmp_path, n + 32, "%.*s.%s.tmp.XXXXXX", (int)dirlen, final_path, final_path + dirlen);
     /* Creating the file and registering it is one step for a cleanup handler: a signal
@@ -63,7 +113,7 @@ hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err) {
         free(of->final_path);
         free(of->tmp_path);
         memset(of, 0, sizeof *of);
-        return hf_fail(err, HF_ERR_IO, "%s: cannot create output file: %s", final_path, strerror(e));
+        return hf_fail(err, HF_ERR_IO, "%s: cannot create output file: %s", requested_path, strerror(e));
     }
     /* mkstemp creates 0600; give the output the mode a plain open() would (0666 & ~umask).
      * A failure is not fatal: the content is still right, only the mode differs. */
@@ -78,7 +128,7 @@ hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err) {
         free(of->final_path);
         free(of->tmp_path);
         memset(of, 0, sizeof *of);
-        return hf_fail(err, HF_ERR_IO, "%s: cannot open output stream", final_path);
+        return hf_fail(err, HF_ERR_IO, "%s: cannot open output stream", requested_path);
     }
     setvbuf(of->fp, NULL, _IOFBF, 1 << 20);
     return HF_OK;
@@ -128,6 +178,7 @@ hf_status hf_outfile_commit(hf_outfile *of, hf_err *err) {
         release(of);
         return HF_ERR_IO;
     }
+    sync_parent_dir(of->final_path);
     release(of);
     return HF_OK;
 }

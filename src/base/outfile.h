@@ -2,8 +2,11 @@
  * when complete.
  *
  * hf_outfile_open creates "<dir>/.<base>.tmp.XXXXXX" beside the destination
- * (same filesystem, so the final rename is atomic). hf_outfile_commit flushes,
- * fsyncs and renames; hf_outfile_abort closes and unlinks. Either must be
+ * (same filesystem, so the final rename is atomic). A destination that is a
+ * symbolic link is followed (the link stays, its target gets the new file); one
+ * that is a directory, or a link that cannot be resolved, is refused. An existing
+ * destination is untouched until the commit. hf_outfile_commit flushes, fsyncs,
+ * renames and fsyncs the directory; hf_outfile_abort closes and unlinks. Either must be
  * called exactly once after a successful open. A failed write (disk full,
  * ...) is reported by hf_outfile_write with the destination's name.
  *
