@@ -8,6 +8,7 @@
 
 #include "base/outfile.h"
 #include "cli/cli.h"
+#include "cli_version.h" /* generated in the build directory (src/cli/version.h.in) */
 
 static const cli_command COMMANDS[] = {
     {"convert", "convert a Hugging Face checkpoint directory to GGUF", cmd_convert},
@@ -31,8 +32,16 @@ void cli_error(const char *fmt, ...) {
 
 static void usage(FILE *out) {
     fputs("usage: hf2gguf COMMAND [ARGS...]\n\ncommands:\n", out);
-    for (const cli_command *c = COMMANDS; c->name; c++) fprintf(out, "  %-10s %s\n", c->name, c->summary);
-    fputs("\nRun 'hf2gguf COMMAND --help' for a command's options.\n", out);
+    /* Two spaces at least between a name and its summary: help2man (the man page) needs them. */
+    int width = 0;
+    for (const cli_command *c = COMMANDS; c->name; c++)
+        if ((int)strlen(c->name) > width) width = (int)strlen(c->name);
+    for (const cli_command *c = COMMANDS; c->name; c++) fprintf(out, "  %-*s  %s\n", width, c->name, c->summary);
+    fputs("\noptions:\n"
+          "  --help      print this help and exit\n"
+          "  --version   print the version and git revision and exit\n"
+          "\nRun 'hf2gguf COMMAND --help' for a command's options.\n",
+          out);
 }
 
 /* A conversion interrupted by a signal leaves no temporary file: remove them, then die of
@@ -62,6 +71,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("hf2gguf %s (git %s)\n", HF2GGUF_VERSION, HF2GGUF_GIT_REV);
         return 0;
     }
     for (const cli_command *c = COMMANDS; c->name; c++)
