@@ -55,14 +55,27 @@ static float dot_q8_0_ref(const void *wv, const void *xv, int64_t k) {
     return s;
 }
 
+/* The reference tile: one dot call per output. */
+#define DEFINE_REF_GEMM(name, dot)                                                                         \
+    static void name(const void *w, size_t ws, int64_t nr, const void *x, size_t xs, int64_t nt, int64_t k, \
+                     float *y, int64_t ldy) {                                                              \
+        for (int64_t r = 0; r < nr; r++)                                                                   \
+            for (int64_t t = 0; t < nt; t++)                                                               \
+                y[t * ldy + r] = dot((const uint8_t *)w + (size_t)r * ws, (const uint8_t *)x + (size_t)t * xs, k); \
+    }
+DEFINE_REF_GEMM(gemm_f32_ref, dot_f32_ref)
+DEFINE_REF_GEMM(gemm_f16_ref, dot_f16_ref)
+DEFINE_REF_GEMM(gemm_bf16_ref, dot_bf16_ref)
+DEFINE_REF_GEMM(gemm_q8_0_ref, dot_q8_0_ref)
+
 /* Rows indexed by weight type; a row with dot == NULL is unsupported. To add
  * a type: its activation type, a reference dot, and q_from_f32 support for the
  * activation type in quant.c. */
 static const q_dot_traits DOT_REF[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref"},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref"},
-    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref"},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref"},
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref},
+    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref},
 };
 
 const q_dot_traits *q_dot_ref(uint32_t wtype) {

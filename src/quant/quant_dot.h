@@ -28,6 +28,7 @@
  * rows share the matmul. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "quant/quant.h"
@@ -38,10 +39,19 @@
  * row already converted to the activation type; k elements. */
 typedef float (*q_dot_fn)(const void *w, const void *x, int64_t k);
 
+/* A tile of a matmul: y[t * ldy + r] = dot(W row r, X row t) for r < n_rows, t < n_tok, where
+ * row r starts at w + r * w_stride and row t at x + t * x_stride (k elements each). Every
+ * output is computed in exactly the order of the type's dot, so a gemm is bit-identical to a
+ * loop of dot calls (and to the reference); a fast path only computes several outputs at
+ * once (SIMD lanes across outputs, weight rows reused across tokens, activations across rows). */
+typedef void (*q_gemm_fn)(const void *w, size_t w_stride, int64_t n_rows, const void *x, size_t x_stride,
+                          int64_t n_tok, int64_t k, float *y, int64_t ldy);
+
 typedef struct q_dot_traits {
     uint32_t act_type; /* activation type the weight row is multiplied with */
     q_dot_fn dot;      /* scalar reference or a bit-identical fast path */
     const char *impl;  /* "ref" or "avx2": for logs and benches */
+    q_gemm_fn gemm;    /* the same products, several at a time */
 } q_dot_traits;
 
 /* Plain C reference for a weight type; NULL if the type is not supported. */

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "base/f16.h"
+#include "quant/quant.h"
 
 /* Horizontal sum in the reference order: s4[j] = a[j] + a[j+4], then
  * (s4[0] + s4[2]) + (s4[1] + s4[3]). */
@@ -66,11 +67,146 @@ static float dot_q8_0_avx2(const void *wv, const void *xv, int64_t k) {
     return s;
 }
 
+/* ==== Tiles (q_gemm_fn) ====
+ * The same arithmetic per output as the dots above, several outputs at a time. The tile loops
+ * have constant trip counts and must be unrolled for the accumulators to live in registers
+ * (at -O2 the compilers otherwise keep them on the stack). */
+#define UNROLL _Pragma("GCC unroll 16")
+
+/* Float types: register blocks of R weight rows x C tokens, one 8-lane accumulator per output
+ * (the lanes over k, as the dot), so the weight vectors are loaded once per C tokens and the
+ * activation vectors once per R rows; then each output's horizontal sum and tail in the dot's
+ * order. */
+#define DEFINE_AVX2_TILE(name, elem_t, load8, load1, R, C)                                         \
+    static void name(const elem_t *const *w, const elem_t *const *x, int64_t k, float *y, int64_t ldy) { \
+        __m256 acc[R][C];                                                                          \
+        UNROLL for (int r = 0; r < R; r++)                                                         \
+            UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();                           \
+        const int64_t kl = k - k % Q_DOT_LANES;                                                    \
+        for (int64_t i = 0; i < kl; i += Q_DOT_LANES) {                                            \
+            __m256 xv[C];                                                                          \
+            UNROLL for (int c = 0; c < C; c++) xv[c] = load8(x[c] + i);                            \
+            UNROLL for (int r = 0; r < R; r++) {                                                   \
+                const __m256 wv = load8(w[r] + i);                                                 \
+                UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_add_ps(acc[r][c], _mm256_mul_ps(wv, xv[c])); \
+            }                                                                                      \
+        }                                                                                          \
+        for (int r = 0; r < R; r++)                                                                \
+            for (int c = 0; c < C; c++) {                                                          \
+                float s = hsum_ref_order(acc[r][c]);                                               \
+                for (int64_t i = kl; i < k; i++) s += load1(w[r] + i) * load1(x[c] + i);           \
+                y[c * ldy + r] = s;                                                                \
+            }                                                                                      \
+    }
+
+/* The gemm over a tile grid: blocks of R rows x C tokens, the remaining rows/tokens one
+ * output at a time with the dot. For each token block the rows are walked in order, so a
+ * caller's row chunk stays in cache across all tokens. */
+#define DEFINE_AVX2_GEMM(name, elem_t, tile, dot, R, C)                                            \
+    static void name(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k, \
+                     float *y, int64_t ldy) {                                                      \
+        const uint8_t *w = wv, *x = xv;                                                            \
+        const int64_t nr_full = nr - nr % R, nt_full = nt - nt % C;                                \
+        for (int64_t t = 0; t < nt_full; t += C)                                                   \
+            for (int64_t r = 0; r < nr_full; r += R) {                                             \
+                const elem_t *wp[R], *xp[C];                                                       \
+                for (int i = 0; i < R; i++) wp[i] = (const elem_t *)(w + (size_t)(r + i) * ws);    \
+                for (int i = 0; i < C; i++) xp[i] = (const elem_t *)(x + (size_t)(t + i) * xs);    \
+                tile(wp, xp, k, y + t * ldy + r, ldy);                                             \
+            }                                                                                      \
+        for (int64_t t = 0; t < nt; t++)                                                           \
+            for (int64_t r = (t < nt_full ? nr_full : 0); r < nr; r++)                             \
+                y[t * ldy + r] = dot(w + (size_t)r * ws, x + (size_t)t * xs, k);                   \
+    }
+
+/* GEMV (one token): 4 rows at once keep 4 independent add chains in flight. */
+DEFINE_AVX2_TILE(tile_f32_4x1, float, load8_f32, load1_f32, 4, 1)
+DEFINE_AVX2_TILE(tile_f16_4x1, uint16_t, load8_f16, load1_f16, 4, 1)
+DEFINE_AVX2_TILE(tile_bf16_4x1, uint16_t, load8_bf16, load1_bf16, 4, 1)
+/* Batches: 4 rows x 3 tokens = 12 accumulators + 3 activation vectors + 1 weight vector. */
+DEFINE_AVX2_TILE(tile_f32_4x3, float, load8_f32, load1_f32, 4, 3)
+DEFINE_AVX2_TILE(tile_f16_4x3, uint16_t, load8_f16, load1_f16, 4, 3)
+DEFINE_AVX2_TILE(tile_bf16_4x3, uint16_t, load8_bf16, load1_bf16, 4, 3)
+
+DEFINE_AVX2_GEMM(gemv_f32, float, tile_f32_4x1, dot_f32_avx2, 4, 1)
+DEFINE_AVX2_GEMM(gemv_f16, uint16_t, tile_f16_4x1, dot_f16_avx2, 4, 1)
+DEFINE_AVX2_GEMM(gemv_bf16, uint16_t, tile_bf16_4x1, dot_bf16_avx2, 4, 1)
+DEFINE_AVX2_GEMM(gemm_f32_4x3, float, tile_f32_4x3, dot_f32_avx2, 4, 3)
+DEFINE_AVX2_GEMM(gemm_f16_4x3, uint16_t, tile_f16_4x3, dot_f16_avx2, 4, 3)
+DEFINE_AVX2_GEMM(gemm_bf16_4x3, uint16_t, tile_bf16_4x3, dot_bf16_avx2, 4, 3)
+
+#define DEFINE_AVX2_GEMM_DISPATCH(name, gemv, gemm)                                               \
+    static void name(const void *w, size_t ws, int64_t nr, const void *x, size_t xs, int64_t nt, int64_t k, \
+                     float *y, int64_t ldy) {                                                      \
+        (nt < 3 ? gemv : gemm)(w, ws, nr, x, xs, nt, k, y, ldy);                                   \
+    }
+DEFINE_AVX2_GEMM_DISPATCH(gemm_f32_avx2, gemv_f32, gemm_f32_4x3)
+DEFINE_AVX2_GEMM_DISPATCH(gemm_f16_avx2, gemv_f16, gemm_f16_4x3)
+DEFINE_AVX2_GEMM_DISPATCH(gemm_bf16_avx2, gemv_bf16, gemm_bf16_4x3)
+
+/* Q8_0: 8 outputs per 8-lane vector, each lane one (row, token) pair that accumulates its
+ * blocks in order exactly as dot_q8_0 (s += (float)isum * (d_w * d_x), multiply then add);
+ * only the exact integer block sums are reduced in another order. */
+static inline __m256i block_partials(const int8_t *w, const int8_t *x) {
+    const __m256i wv = _mm256_loadu_si256((const __m256i *)w);
+    const __m256i xv = _mm256_loadu_si256((const __m256i *)x);
+    const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+    return _mm256_madd_epi16(p16, _mm256_set1_epi16(1)); /* 8 int32 partial sums */
+}
+
+/* The 8 pairs' exact block sums, pair j in lane j. */
+static inline __m256i block_isums8(const q_block_q8_0 *const w[8], const q_block_q8_0 *const x[8], int64_t b) {
+    __m256i p[8];
+    UNROLL for (int j = 0; j < 8; j++) p[j] = block_partials(w[j][b].qs, x[j][b].qs);
+    const __m256i h01 = _mm256_hadd_epi32(p[0], p[1]), h23 = _mm256_hadd_epi32(p[2], p[3]);
+    const __m256i h45 = _mm256_hadd_epi32(p[4], p[5]), h67 = _mm256_hadd_epi32(p[6], p[7]);
+    const __m256i q0 = _mm256_hadd_epi32(h01, h23), q1 = _mm256_hadd_epi32(h45, h67);
+    /* q0 = [s0 s1 s2 s3 | s0' s1' s2' s3'] (low and high 128-bit halves), q1 likewise for 4..7. */
+    return _mm256_add_epi32(_mm256_permute2x128_si256(q0, q1, 0x20), _mm256_permute2x128_si256(q0, q1, 0x31));
+}
+
+static inline __m256 scales8(const q_block_q8_0 *const w[8], const q_block_q8_0 *const x[8], int64_t b) {
+    const __m128i dw = _mm_setr_epi16((short)w[0][b].d, (short)w[1][b].d, (short)w[2][b].d, (short)w[3][b].d,
+                                      (short)w[4][b].d, (short)w[5][b].d, (short)w[6][b].d, (short)w[7][b].d);
+    const __m128i dx = _mm_setr_epi16((short)x[0][b].d, (short)x[1][b].d, (short)x[2][b].d, (short)x[3][b].d,
+                                      (short)x[4][b].d, (short)x[5][b].d, (short)x[6][b].d, (short)x[7][b].d);
+    return _mm256_mul_ps(_mm256_cvtph_ps(dw), _mm256_cvtph_ps(dx));
+}
+
+static void q8_0_pairs8(const q_block_q8_0 *const w[8], const q_block_q8_0 *const x[8], int64_t nb, float out[8]) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++)
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(block_isums8(w, x, b)), scales8(w, x, b)));
+    _mm256_storeu_ps(out, acc);
+}
+
+/* Tiles of 8 rows x 1 token (generation) or 4 rows x 2 tokens (batches); the rest by dot. */
+static void gemm_q8_0_avx2(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k,
+                           float *y, int64_t ldy) {
+    const uint8_t *w = wv, *x = xv;
+    const int rows = nt == 1 ? 8 : 4, toks = nt == 1 ? 1 : 2;
+    const int64_t nr_full = nr - nr % rows, nt_full = nt - nt % toks, nb = k / Q8_0_BLOCK;
+    for (int64_t t = 0; t < nt_full; t += toks)
+        for (int64_t r = 0; r < nr_full; r += rows) {
+            const q_block_q8_0 *wp[8], *xp[8];
+            for (int j = 0; j < 8; j++) {
+                wp[j] = (const q_block_q8_0 *)(w + (size_t)(r + j % rows) * ws);
+                xp[j] = (const q_block_q8_0 *)(x + (size_t)(t + j / rows) * xs);
+            }
+            float out[8];
+            q8_0_pairs8(wp, xp, nb, out);
+            for (int j = 0; j < 8; j++) y[(t + j / rows) * ldy + r + j % rows] = out[j];
+        }
+    for (int64_t t = 0; t < nt; t++)
+        for (int64_t r = (t < nt_full ? nr_full : 0); r < nr; r++)
+            y[t * ldy + r] = dot_q8_0_avx2(w + (size_t)r * ws, x + (size_t)t * xs, k);
+}
+
 static const q_dot_traits DOT_AVX2[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_avx2, "avx2"},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_avx2, "avx2"},
-    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_avx2, "avx2"},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_avx2, "avx2"},
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_avx2, "avx2", gemm_f32_avx2},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_avx2, "avx2", gemm_f16_avx2},
+    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_avx2, "avx2", gemm_bf16_avx2},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_avx2, "avx2", gemm_q8_0_avx2},
 };
 
 const q_dot_traits *q_dot_avx2(uint32_t wtype) {

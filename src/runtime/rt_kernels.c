@@ -43,21 +43,17 @@ typedef struct matmul_job {
     const rt_acts *x;
     float *y;
     int64_t ldy;
-    q_dot_fn dot;
+    q_gemm_fn gemm;
 } matmul_job;
 
-/* Rows [start, end) of W against every activation row: each weight row is
- * reused across the T tokens while it is in cache. */
+/* Rows [start, end) of W against every activation row, as one tile grid (quant_dot.h): the
+ * chunk's weight rows stay in cache across the T tokens, each output computed exactly as
+ * its dot would, so neither the chunking nor the thread count changes a bit. */
 static void matmul_rows(void *arg, int64_t start, int64_t end, int ith) {
     (void)ith;
     const matmul_job *j = arg;
-    const uint8_t *wbase = j->w->data;
-    const uint8_t *xbase = j->x->data;
-    for (int64_t n = start; n < end; n++) {
-        const void *wrow = wbase + (size_t)n * j->w->row_bytes;
-        for (int64_t t = 0; t < j->x->n_rows; t++)
-            j->y[t * j->ldy + n] = j->dot(wrow, xbase + (size_t)t * j->x->row_bytes, j->x->k);
-    }
+    j->gemm((const uint8_t *)j->w->data + (size_t)start * j->w->row_bytes, j->w->row_bytes, end - start, j->x->data,
+            j->x->row_bytes, j->x->n_rows, j->x->k, j->y + start, j->ldy);
 }
 
 void rt_kernels_pick(rt_kernel_set *ks) {
@@ -69,9 +65,10 @@ void rt_kernels_pick_ref(rt_kernel_set *ks) {
 }
 
 void rt_matmul(rt_pool *pool, const rt_kernel_set *ks, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy) {
-    matmul_job j = {w, x, y, ldy, ks->dot[w->type]->dot};
-    /* Small chunks balance the threads; the split is over output rows only. */
-    rt_pool_run(pool, matmul_rows, &j, w->ne1, x->n_rows == 1 ? 32 : 8);
+    matmul_job j = {w, x, y, ldy, ks->dot[w->type]->gemm};
+    /* Chunks of 32 rows (whole 8- and 4-row tiles) balance the threads and keep a chunk's
+     * weights in L2 while the tokens stream past; the split is over output rows only. */
+    rt_pool_run(pool, matmul_rows, &j, w->ne1, 32);
 }
 
 /* ==== Row kernels ==== */
