@@ -9,15 +9,30 @@ int q_type_supported(uint32_t type) {
     return type == HF_TYPE_F32 || type == HF_TYPE_F16 || type == HF_TYPE_BF16 || type == HF_TYPE_Q8_0;
 }
 
+/* roundf (half away from zero) as an int8, without a libm call per element: for |v| < 2^23
+ * the truncation and v - trunc(v) are exact, so adding the sign when |fraction| >= 0.5 is
+ * roundf exactly. Larger values, infinities and NaN (never from amax-scaled finite input)
+ * take roundf itself. */
+static inline int8_t round_to_i8(float v) {
+    if (!(fabsf(v) < 8388608.0f)) return (int8_t)roundf(v);
+    const int32_t i = (int32_t)v;
+    const float frac = v - (float)i;
+    return (int8_t)(i + (frac >= 0.5f) - (frac <= -0.5f));
+}
+
 void q_quantize_row_q8_0(const float *x, q_block_q8_0 *y, int64_t n) {
     for (int64_t b = 0; b < n / Q8_0_BLOCK; b++) {
         const float *xb = x + b * Q8_0_BLOCK;
         float amax = 0.0f;
-        for (int j = 0; j < Q8_0_BLOCK; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        /* fmaxf(amax, |x|) without the call: a NaN |x| compares false and leaves amax, as fmaxf. */
+        for (int j = 0; j < Q8_0_BLOCK; j++) {
+            const float a = fabsf(xb[j]);
+            amax = a > amax ? a : amax;
+        }
         const float d = amax / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         y[b].d = hf_f32_to_f16(d);
-        for (int j = 0; j < Q8_0_BLOCK; j++) y[b].qs[j] = (int8_t)roundf(xb[j] * id);
+        for (int j = 0; j < Q8_0_BLOCK; j++) y[b].qs[j] = round_to_i8(xb[j] * id);
     }
 }
 

@@ -272,26 +272,54 @@ static void list_free(char **list, size_t n) {
 }
 
 /* Shard names from the index's weight_map; each must be a plain file name in dir. */
+hf_status st_index_parse(const char *text, size_t len, const char *src, cJSON **root, char ***names,
+                         size_t *n_names, hf_err *err) {
+    *root = NULL;
+    *names = NULL;
+    *n_names = 0;
+    hf_status s = json_parse(root, text, len, src, err);
+    if (s != HF_OK) return s;
+    const cJSON *wm = json_get(*root, "weight_map");
+    if (!cJSON_IsObject(*root))
+        s = hf_fail(err, HF_ERR_FORMAT, "%s: expected a JSON object at top level, found %s", src,
+                    json_type_name(*root));
+    else if (!cJSON_IsObject(wm))
+        s = hf_fail(err, HF_ERR_FORMAT, "%s: key 'weight_map': expected an object, found %s", src,
+                    json_type_name(wm));
+    const cJSON *e = NULL;
+    if (s == HF_OK) e = wm->child;
+    for (; s == HF_OK && e; e = e->next) {
+        const char *f = e->valuestring;
+        if (!cJSON_IsString(e))
+            s = hf_fail(err, HF_ERR_FORMAT, "%s: weight_map['%s']: expected a file name string, found %s", src,
+                        e->string, json_type_name(e));
+        else if (!*f || strchr(f, '/') || !strcmp(f, ".") || !strcmp(f, ".."))
+            s = hf_fail(err, HF_ERR_FORMAT, "%s: weight_map['%s']: \"%s\" is not a file name in the model directory",
+                        src, e->string, f);
+        else
+            s = list_add_unique(names, n_names, f, err);
+    }
+    if (s != HF_OK) {
+        cJSON_Delete(*root);
+        *root = NULL;
+        st_index_names_free(*names, *n_names);
+        *names = NULL;
+        *n_names = 0;
+    }
+    return s;
+}
+
+void st_index_names_free(char **names, size_t n) { list_free(names, n); }
+
 static hf_status shards_from_index(const char *index_path, cJSON **weight_map_root, char ***names, size_t *n,
                                    hf_err *err) {
-    hf_status s = json_load_object(weight_map_root, index_path, err);
+    char *text = NULL;
+    size_t len = 0;
+    hf_status s = hf_read_file(index_path, &text, &len, err);
     if (s != HF_OK) return s;
-    const cJSON *wm = json_get(*weight_map_root, "weight_map");
-    if (!cJSON_IsObject(wm))
-        return hf_fail(err, HF_ERR_FORMAT, "%s: key 'weight_map': expected an object, found %s", index_path,
-                       json_type_name(wm));
-    const cJSON *e;
-    cJSON_ArrayForEach(e, wm) {
-        if (!cJSON_IsString(e))
-            return hf_fail(err, HF_ERR_FORMAT, "%s: weight_map['%s']: expected a file name string, found %s",
-                           index_path, e->string, json_type_name(e));
-        const char *f = e->valuestring;
-        if (!*f || strchr(f, '/') || !strcmp(f, ".") || !strcmp(f, ".."))
-            return hf_fail(err, HF_ERR_FORMAT, "%s: weight_map['%s']: \"%s\" is not a file name in the model directory",
-                           index_path, e->string, f);
-        if ((s = list_add_unique(names, n, f, err)) != HF_OK) return s;
-    }
-    return HF_OK;
+    s = st_index_parse(text, len, index_path, weight_map_root, names, n, err);
+    free(text);
+    return s;
 }
 
 /* Without an index: every model*.safetensors file, as llama.cpp's get_model_part_names. */
@@ -425,6 +453,16 @@ void st_read_f32(const st_tensor *t, int64_t first, int64_t n, float *dst) {
         return;
     }
     const uint8_t *src = t->data + (size_t)first * 2;
+    if (t->dtype == ST_BF16) {
+        /* The common checkpoint dtype: a shift, in a loop the compiler vectorizes. */
+        for (int64_t i = 0; i < n; i++) {
+            uint16_t h;
+            memcpy(&h, src + (size_t)i * 2, 2);
+            uint32_t u = (uint32_t)h << 16;
+            memcpy(&dst[i], &u, 4);
+        }
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         uint16_t h;
         memcpy(&h, src + (size_t)i * 2, 2);
