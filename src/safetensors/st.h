@@ -56,6 +56,16 @@ typedef struct st_model st_model;
 hf_status st_parse(const uint8_t *buf, size_t size, const char *src, st_tensor **out, size_t *n_out, hf_err *err);
 void st_tensors_free(st_tensor *t, size_t n);
 
+/* Parses the text of a model.safetensors.index.json (len bytes, not NUL-terminated):
+ * a JSON object whose "weight_map" maps tensor names to plain file names of the model
+ * directory. *names gets each shard name once, in first-seen order (free with
+ * st_index_names_free); *root keeps the parsed JSON (cJSON_Delete it) for the weight_map.
+ * On failure both are NULL / 0 and err names `src` and the key. */
+struct cJSON;
+hf_status st_index_parse(const char *text, size_t len, const char *src, struct cJSON **root, char ***names,
+                         size_t *n_names, hf_err *err);
+void st_index_names_free(char **names, size_t n);
+
 /* Opens the checkpoint of a model directory: model.safetensors.index.json if
  * present, otherwise every "model*.safetensors" file (sorted). */
 hf_status st_model_open(st_model **out, const char *dir, hf_err *err);
