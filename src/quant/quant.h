@@ -27,6 +27,9 @@ int q_type_supported(uint32_t type);
 /* Converts n floats to `type` (n a multiple of the block size). dst holds
  * hf_row_size(type, n) bytes. */
 void q_from_f32(uint32_t type, const float *src, void *dst, int64_t n);
+/* The plain C conversions q_from_f32 is byte-identical to (it takes SIMD paths where the CPU
+ * has them, tests/test_quant_rows.c). */
+void q_from_f32_ref(uint32_t type, const float *src, void *dst, int64_t n);
 
 /* Converts n elements of `type` back to float32. */
 void q_to_f32(uint32_t type, const void *src, float *dst, int64_t n);
