@@ -20,3 +20,4 @@ int cmd_fuse_qkv(int argc, char **argv);
 int cmd_unfuse_qkv(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_bench(int argc, char **argv);

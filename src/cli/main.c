@@ -18,6 +18,7 @@ static const cli_command COMMANDS[] = {
     {"unfuse-qkv", "split each layer's attn_qkv into attn_q/k/v inside a GGUF", cmd_unfuse_qkv},
     {"run", "run a GGUF model on the CPU: prompt in, generated text out", cmd_run},
     {"synth", "write a random-weight Hugging Face checkpoint of a supported architecture", cmd_synth},
+    {"bench", "measure prompt and generation speed of GGUF models (like llama-bench)", cmd_bench},
     {NULL, NULL, NULL},
 };
 

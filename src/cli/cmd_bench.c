@@ -1,0 +1,683 @@
+/* hf2gguf bench: prompt-processing and generation speed, shaped like llama.cpp's llama-bench.
+ *
+ * For every model (-m, repeatable), thread count (-t list) and micro-batch size (-ub list):
+ *   ppP: P prompt tokens evaluated by one rt_decode call (micro-batches of ub) from an empty
+ *        cache, logits of the last token only (llama-bench's test_prompt);
+ *   tgN: N single-token rt_decode steps from an empty cache (llama-bench's test_gen; tg does
+ *        not depend on ub, so it has one row per model and thread count).
+ * Tokens are a fixed pseudo-random sequence of ids (the same for every run). Each
+ * configuration gets one untimed warm-up run, then -r timed repetitions; the repetitions are
+ * interleaved over all configurations and models (rep 1 of everything, rep 2 of everything,
+ * ...; the models of one configuration back to back), so slow drift of the machine (thermal,
+ * other load) does not favour one file. The cache is reset (rt_ctx_reset) before every run.
+ *
+ * Reported besides t/s (mean +- sample stddev of the per-repetition t/s, as llama-bench): the
+ * dot-product kernel chosen per weight type present (q_dot traits' impl), the weight bytes one
+ * generated token reads (every layer's projections + the output head + one token_embd row) and
+ * the GB/s (1e9 bytes) that tg achieves. --roofline also measures the machine's streaming read
+ * bandwidth (best of several multi-threaded passes over a buffer much larger than the LLC, the
+ * same thread counts) and prints tg's GB/s as a fraction of it. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/dtype.h"
+#include "cli/cli.h"
+#include "gguf/gguf.h"
+#include "runtime/rt_forward.h"
+#include "runtime/rt_kernels.h"
+#include "runtime/rt_model.h"
+
+#define BENCH_MAX_LIST 64
+#define BENCH_MAX_MODELS 64
+#define BENCH_MAX_TYPES 8
+#define ROOFLINE_PASSES 5
+
+typedef struct int_list {
+    int64_t v[BENCH_MAX_LIST];
+    int n;
+} int_list;
+
+typedef struct bench_opts {
+    const char *models[BENCH_MAX_MODELS];
+    int n_models;
+    int_list p, n, ub, t;
+    int64_t reps;
+    int json;
+    int roofline;
+    int64_t roofline_mib;
+    uint32_t kv_type;
+} bench_opts;
+
+static void bench_usage(FILE *out) {
+    fputs("usage: hf2gguf bench -m MODEL.gguf [-m MODEL2.gguf ...] [options]\n"
+          "  -m FILE             model to benchmark; repeat to compare files in one run (their runs\n"
+          "                      are interleaved)\n"
+          "  -p N[,N...]         prompt tokens of the pp test (default 512; 0 = no pp test)\n"
+          "  -n N[,N...]         generated tokens of the tg test (default 128; 0 = no tg test)\n"
+          "  -ub N[,N...]        micro-batch sizes of the pp test (default 512)\n"
+          "  -t N[,N...]         thread counts (default: online CPUs, at most 16)\n"
+          "  -r N                repetitions of each test (default 5)\n"
+          "  -o md|json          output format on stdout (default md)\n"
+          "  --kv-type f32|f16   KV cache type (default f32; llama-bench's default is f16)\n"
+          "  --roofline          also measure the streaming read bandwidth and print tg's GB/s\n"
+          "                      as a fraction of it\n"
+          "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
+          "Lists may also be given by repeating an option. A progress line goes to stderr when it\n"
+          "is a terminal.\n",
+          out);
+}
+
+/* Parses a whole decimal integer in [lo, hi]. */
+static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) return 0;
+    *out = v;
+    return 1;
+}
+
+/* Appends the comma-separated integers of s (each in [lo, hi]) to l. */
+static int parse_list(const char *s, int64_t lo, int64_t hi, int_list *l) {
+    char buf[32];
+    for (const char *p = s;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == 0 || len >= sizeof buf || l->n >= BENCH_MAX_LIST) return 0;
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (!parse_int(buf, lo, hi, &l->v[l->n])) return 0;
+        l->n++;
+        if (!comma) return 1;
+        p = comma + 1;
+    }
+}
+
+static int parse_option(bench_opts *o, const char *name, const char *val) {
+    if (!strcmp(name, "-m")) {
+        if (o->n_models >= BENCH_MAX_MODELS || !*val) return 0;
+        o->models[o->n_models++] = val;
+    } else if (!strcmp(name, "-p")) return parse_list(val, 0, 1 << 20, &o->p);
+    else if (!strcmp(name, "-n")) return parse_list(val, 0, 1 << 20, &o->n);
+    else if (!strcmp(name, "-ub")) return parse_list(val, 1, 65536, &o->ub);
+    else if (!strcmp(name, "-t")) return parse_list(val, 1, 1024, &o->t);
+    else if (!strcmp(name, "-r")) return parse_int(val, 1, 1000000, &o->reps);
+    else if (!strcmp(name, "--roofline-mib")) return parse_int(val, 1, 1 << 20, &o->roofline_mib);
+    else if (!strcmp(name, "-o")) {
+        if (!strcmp(val, "md")) o->json = 0;
+        else if (!strcmp(val, "json")) o->json = 1;
+        else return 0;
+    } else if (!strcmp(name, "--kv-type")) {
+        if (!strcmp(val, "f32")) o->kv_type = HF_TYPE_F32;
+        else if (!strcmp(val, "f16")) o->kv_type = HF_TYPE_F16;
+        else return 0;
+    } else return -1;
+    return 1;
+}
+
+static int default_threads(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 16 ? 16 : (int)n;
+}
+
+static int parse_args(bench_opts *o, int argc, char **argv) {
+    *o = (bench_opts){0};
+    o->reps = 5;
+    o->roofline_mib = 1024;
+    o->kv_type = HF_TYPE_F32;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            bench_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--roofline")) {
+            o->roofline = 1;
+            continue;
+        }
+        if (argv[i][0] != '-') {
+            cli_error("bench: unexpected argument '%s' (models are given with -m FILE)", argv[i]);
+            return 2;
+        }
+        if (i + 1 >= argc) {
+            cli_error("bench: option %s needs a value", argv[i]);
+            return 2;
+        }
+        int r = parse_option(o, argv[i], argv[i + 1]);
+        if (r < 0) cli_error("bench: unknown option %s", argv[i]);
+        if (r == 0) cli_error("bench: bad value '%s' for %s", argv[i + 1], argv[i]);
+        if (r <= 0) return 2;
+        i++;
+    }
+    if (o->p.n == 0) o->p.v[o->p.n++] = 512;
+    if (o->n.n == 0) o->n.v[o->n.n++] = 128;
+    if (o->ub.n == 0) o->ub.v[o->ub.n++] = 512;
+    if (o->t.n == 0) o->t.v[o->t.n++] = default_threads();
+    if (o->n_models == 0) {
+        cli_error("bench: need at least one -m MODEL.gguf");
+        bench_usage(stderr);
+        return 2;
+    }
+    int any = 0;
+    for (int i = 0; i < o->p.n; i++) any |= o->p.v[i] > 0;
+    for (int i = 0; i < o->n.n; i++) any |= o->n.v[i] > 0;
+    if (!any) {
+        cli_error("bench: nothing to run: every -p and -n value is 0");
+        return 2;
+    }
+    return -1; /* go on */
+}
+
+/* ==== Models ==== */
+
+typedef struct bench_model {
+    const char *path;
+    rt_model *m;
+    uint64_t size_bytes; /* all tensors' data */
+    uint64_t n_params;   /* all tensors' elements */
+    uint64_t read_bytes; /* weight bytes one generated token reads */
+    uint32_t types[BENCH_MAX_TYPES]; /* matrix types, most bytes first */
+    uint64_t type_bytes[BENCH_MAX_TYPES];
+    int n_types;
+    int32_t *tokens; /* the pseudo-random ids, max(p, n) of them */
+    float *logits;   /* one row */
+} bench_model;
+
+static void add_matrix(bench_model *b, const rt_tensor *w) {
+    if (!w->data) return;
+    uint64_t bytes = (uint64_t)w->row_bytes * (uint64_t)w->ne1;
+    b->read_bytes += bytes;
+    int i = 0;
+    while (i < b->n_types && b->types[i] != w->type) i++;
+    if (i == b->n_types) {
+        if (i == BENCH_MAX_TYPES) return;
+        b->types[i] = w->type;
+        b->type_bytes[i] = 0;
+        b->n_types++;
+    }
+    b->type_bytes[i] += bytes;
+}
+
+/* The matrices one token's forward pass multiplies with: every layer's projections and the
+ * output head (token_embd, when tied, is read whole as the head); plus the one token_embd row
+ * the lookup reads. Norm weights and biases (vectors) are left out. */
+static void model_summary(bench_model *b) {
+    const rt_model *m = b->m;
+    for (int64_t i = 0; i < gguf_n_tensors(m->file); i++) {
+        const gguf_tensor *t = gguf_tensor_at(m->file, i);
+        b->size_bytes += t->nbytes;
+        b->n_params += (uint64_t)(t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
+    }
+    for (int64_t l = 0; l < m->hp.n_layer; l++) {
+        const rt_layer *L = &m->layers[l];
+        if (L->qkv_fused) add_matrix(b, &L->wqkv);
+        else {
+            add_matrix(b, &L->wq);
+            add_matrix(b, &L->wk);
+            add_matrix(b, &L->wv);
+        }
+        add_matrix(b, &L->wo);
+        add_matrix(b, &L->w_gate);
+        add_matrix(b, &L->w_up);
+        add_matrix(b, &L->w_down);
+    }
+    add_matrix(b, &m->output);
+    b->read_bytes += m->tok_embd.row_bytes;
+    for (int i = 1; i < b->n_types; i++) /* insertion sort, most bytes first */
+        for (int j = i; j > 0 && b->type_bytes[j] > b->type_bytes[j - 1]; j--) {
+            uint32_t t = b->types[j];
+            uint64_t y = b->type_bytes[j];
+            b->types[j] = b->types[j - 1], b->type_bytes[j] = b->type_bytes[j - 1];
+            b->types[j - 1] = t, b->type_bytes[j - 1] = y;
+        }
+}
+
+static const char *type_name(uint32_t t) {
+    const hf_type_traits *tr = hf_type_info(t);
+    return tr ? tr->name : "?";
+}
+
+static void types_str(const bench_model *b, char *out, size_t size) {
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < b->n_types && len < size; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%s", i ? "+" : "", type_name(b->types[i]));
+}
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* A fixed pseudo-random sequence (xorshift64*), the same for every run and file. */
+static void fill_tokens(int32_t *ids, int64_t n, int64_t n_vocab) {
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    for (int64_t i = 0; i < n; i++) {
+        s ^= s >> 12, s ^= s << 25, s ^= s >> 27;
+        ids[i] = (int32_t)(((s * 0x2545F4914F6CDD1Dull) >> 33) % (uint64_t)n_vocab);
+    }
+}
+
+/* ==== Tests ==== */
+
+typedef struct bench_test {
+    int model;
+    int is_tg;
+    int64_t n_tokens;
+    int64_t ub; /* 0 for tg */
+    int threads;
+    rt_ctx *ctx;
+    double *secs; /* [reps] */
+} bench_test;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* One run from an empty cache; *secs = wall time of the decode calls. */
+static hf_status run_test(bench_test *t, bench_model *b, double *secs, hf_err *err) {
+    rt_ctx_reset(t->ctx);
+    hf_status st = HF_OK;
+    double t0 = now_s();
+    if (!t->is_tg) st = rt_decode(t->ctx, b->tokens, t->n_tokens, b->logits, 0, err);
+    else
+        for (int64_t i = 0; st == HF_OK && i < t->n_tokens; i++) st = rt_decode(t->ctx, &b->tokens[i], 1, b->logits, 0, err);
+    *secs = now_s() - t0;
+    return st;
+}
+
+static void stats(const bench_test *t, int64_t reps, double *mean, double *sd) {
+    double s = 0, s2 = 0;
+    for (int64_t r = 0; r < reps; r++) s += (double)t->n_tokens / t->secs[r];
+    *mean = s / (double)reps;
+    for (int64_t r = 0; r < reps; r++) {
+        double d = (double)t->n_tokens / t->secs[r] - *mean;
+        s2 += d * d;
+    }
+    *sd = reps > 1 ? sqrt(s2 / (double)(reps - 1)) : 0.0;
+}
+
+/* ==== Roofline: streaming read bandwidth ==== */
+
+typedef struct rl_job {
+    const uint64_t *p;
+    size_t n;
+    uint64_t sum;
+} rl_job;
+
+static volatile uint64_t rl_sink;
+
+static void *rl_read(void *arg) {
+    rl_job *j = arg;
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    size_t i = 0;
+    for (; i + 4 <= j->n; i += 4) {
+        a += j->p[i];
+        b += j->p[i + 1];
+        c += j->p[i + 2];
+        d += j->p[i + 3];
+    }
+    for (; i < j->n; i++) a += j->p[i];
+    j->sum = a + b + c + d;
+    return NULL;
+}
+
+/* Best GB/s of ROOFLINE_PASSES passes of n_threads threads summing their slices of buf. */
+static double roofline_pass(const uint64_t *buf, size_t n_words, int n_threads) {
+    pthread_t th[1024]; /* -t is at most 1024 */
+    rl_job jobs[1024];
+    double best = 0;
+    for (int pass = 0; pass < ROOFLINE_PASSES; pass++) {
+        size_t per = n_words / (size_t)n_threads;
+        for (int i = 0; i < n_threads; i++) {
+            jobs[i].p = buf + (size_t)i * per;
+            jobs[i].n = i == n_threads - 1 ? n_words - (size_t)i * per : per;
+        }
+        double t0 = now_s();
+        int started = 1;
+        for (int i = 1; i < n_threads; i++, started++)
+            if (pthread_create(&th[i], NULL, rl_read, &jobs[i]) != 0) break;
+        rl_read(&jobs[0]);
+        for (int i = started; i < n_threads; i++) rl_read(&jobs[i]); /* threads that did not start */
+        for (int i = 1; i < started; i++) pthread_join(th[i], NULL);
+        double dt = now_s() - t0;
+        for (int i = 0; i < n_threads; i++) rl_sink += jobs[i].sum;
+        double gbs = (double)(n_words * sizeof(uint64_t)) / dt / 1e9;
+        if (gbs > best) best = gbs;
+    }
+    return best;
+}
+
+/* ==== Output ==== */
+
+static void fmt_size(uint64_t bytes, char *out, size_t size) {
+    if (bytes >= (1ull << 30)) snprintf(out, size, "%.2f GiB", (double)bytes / (double)(1ull << 30));
+    else snprintf(out, size, "%.2f MiB", (double)bytes / (double)(1ull << 20));
+}
+
+static void fmt_params(uint64_t n, char *out, size_t size) {
+    if (n >= 1000000000ull) snprintf(out, size, "%.2f B", (double)n / 1e9);
+    else if (n >= 1000000ull) snprintf(out, size, "%.2f M", (double)n / 1e6);
+    else snprintf(out, size, "%.2f K", (double)n / 1e3);
+}
+
+static void json_str(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+
+static void test_name(const bench_test *t, char *out, size_t size) {
+    snprintf(out, size, "%s%lld", t->is_tg ? "tg" : "pp", (long long)t->n_tokens);
+}
+
+/* The CPU's model name from /proc/cpuinfo (Linux), or "unknown". */
+static void cpu_name(char *out, size_t size) {
+    snprintf(out, size, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10)) continue;
+        const char *v = strchr(line, ':');
+        if (!v) break;
+        v++;
+        while (*v == ' ' || *v == '\t') v++;
+        snprintf(out, size, "%s", v);
+        out[strcspn(out, "\n")] = '\0';
+        break;
+    }
+    fclose(f);
+}
+
+typedef struct bench_run {
+    const bench_opts *o;
+    bench_model *models;
+    bench_test *tests;
+    int n_tests;
+    rt_kernel_set ks;
+    double roofline_gbs[BENCH_MAX_LIST]; /* per -t entry */
+} bench_run;
+
+static int thread_index(const bench_opts *o, int threads) {
+    for (int i = 0; i < o->t.n; i++)
+        if (o->t.v[i] == threads) return i;
+    return 0;
+}
+
+static double tg_gbs(const bench_run *r, const bench_test *t, double mean) {
+    return (double)r->models[t->model].read_bytes * mean / 1e9;
+}
+
+static void print_md(const bench_run *r) {
+    const bench_opts *o = r->o;
+    char cpu[256];
+    cpu_name(cpu, sizeof cpu);
+    printf("hf2gguf bench: CPU %s, %ld online; KV cache %s; %lld repetitions after 1 warm-up run\n", cpu,
+           sysconf(_SC_NPROCESSORS_ONLN), o->kv_type == HF_TYPE_F16 ? "f16" : "f32", (long long)o->reps);
+    for (int i = 0; i < o->n_models; i++) {
+        const bench_model *b = &r->models[i];
+        printf("  %s: %s, %lld layers, qkv %s, kernels", b->path, b->m->arch, (long long)b->m->hp.n_layer,
+               b->m->layers[0].qkv_fused ? "fused" : "separate");
+        for (int k = 0; k < b->n_types; k++)
+            printf("%s %s=%s", k ? "," : "", type_name(b->types[k]),
+                   r->ks.dot[b->types[k]] ? r->ks.dot[b->types[k]]->impl : "none");
+        printf("; weights read per generated token %.2f MiB\n", (double)b->read_bytes / (double)(1u << 20));
+    }
+    if (o->roofline) {
+        printf("  roofline: streaming read of %lld MiB, best of %d passes:", (long long)o->roofline_mib, ROOFLINE_PASSES);
+        for (int i = 0; i < o->t.n; i++)
+            printf("%s %lld thread%s %.2f GB/s", i ? "," : "", (long long)o->t.v[i], o->t.v[i] == 1 ? "" : "s",
+                   r->roofline_gbs[i]);
+        printf("\n");
+    }
+    printf("\n| model | size | params | type | qkv | threads | n_ubatch | test | t/s | GB/s |%s\n",
+           o->roofline ? " roofline |" : "");
+    printf("| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |%s\n", o->roofline ? " ---: |" : "");
+    for (int i = 0; i < r->n_tests; i++) {
+        const bench_test *t = &r->tests[i];
+        const bench_model *b = &r->models[t->model];
+        char size[32], params[32], types[64], name[32], ub[32];
+        fmt_size(b->size_bytes, size, sizeof size);
+        fmt_params(b->n_params, params, sizeof params);
+        types_str(b, types, sizeof types);
+        test_name(t, name, sizeof name);
+        if (t->is_tg) snprintf(ub, sizeof ub, "-");
+        else snprintf(ub, sizeof ub, "%lld", (long long)t->ub);
+        double mean, sd;
+        stats(t, o->reps, &mean, &sd);
+        printf("| %s | %s | %s | %s | %s | %d | %s | %s | %.2f ± %.2f |", b->path, size, params, types,
+               b->m->layers[0].qkv_fused ? "fused" : "separate", t->threads, ub, name, mean, sd);
+        if (t->is_tg) printf(" %.2f |", tg_gbs(r, t, mean));
+        else printf(" - |");
+        if (o->roofline) {
+            if (t->is_tg) printf(" %.1f%% |", 100.0 * tg_gbs(r, t, mean) / r->roofline_gbs[thread_index(o, t->threads)]);
+            else printf(" - |");
+        }
+        printf("\n");
+    }
+}
+
+static void print_json(const bench_run *r) {
+    const bench_opts *o = r->o;
+    char cpu[256];
+    cpu_name(cpu, sizeof cpu);
+    printf("{\n  \"cpu\": ");
+    json_str(cpu);
+    printf(",\n  \"n_cpus_online\": %ld,\n  \"kv_type\": \"%s\",\n  \"repetitions\": %lld,\n  \"warmup_runs\": 1,\n",
+           sysconf(_SC_NPROCESSORS_ONLN), o->kv_type == HF_TYPE_F16 ? "f16" : "f32", (long long)o->reps);
+    printf("  \"roofline\": ");
+    if (!o->roofline) printf("null");
+    else {
+        printf("{\"buffer_bytes\": %llu, \"passes\": %d, \"gb_per_s\": [",
+               (unsigned long long)o->roofline_mib << 20, ROOFLINE_PASSES);
+        for (int i = 0; i < o->t.n; i++)
+            printf("%s{\"n_threads\": %lld, \"gb_per_s\": %.4f}", i ? ", " : "", (long long)o->t.v[i], r->roofline_gbs[i]);
+        printf("]}");
+    }
+    printf(",\n  \"models\": [\n");
+    for (int i = 0; i < o->n_models; i++) {
+        const bench_model *b = &r->models[i];
+        printf("    {\"file\": ");
+        json_str(b->path);
+        printf(", \"arch\": ");
+        json_str(b->m->arch);
+        printf(", \"n_layer\": %lld, \"qkv\": \"%s\", \"size_bytes\": %llu, \"n_params\": %llu, "
+               "\"weight_bytes_per_token\": %llu, \"kernels\": {",
+               (long long)b->m->hp.n_layer, b->m->layers[0].qkv_fused ? "fused" : "separate",
+               (unsigned long long)b->size_bytes, (unsigned long long)b->n_params, (unsigned long long)b->read_bytes);
+        for (int k = 0; k < b->n_types; k++)
+            printf("%s\"%s\": \"%s\"", k ? ", " : "", type_name(b->types[k]),
+                   r->ks.dot[b->types[k]] ? r->ks.dot[b->types[k]]->impl : "none");
+        printf("}}%s\n", i + 1 < o->n_models ? "," : "");
+    }
+    printf("  ],\n  \"results\": [\n");
+    for (int i = 0; i < r->n_tests; i++) {
+        const bench_test *t = &r->tests[i];
+        const bench_model *b = &r->models[t->model];
+        char name[32], types[64];
+        test_name(t, name, sizeof name);
+        types_str(b, types, sizeof types);
+        double mean, sd;
+        stats(t, o->reps, &mean, &sd);
+        printf("    {\"model\": ");
+        json_str(b->path);
+        printf(", \"model_file\": ");
+        json_str(base_name(b->path));
+        printf(", \"type\": \"%s\", \"qkv\": \"%s\", \"test\": \"%s\", \"n_prompt\": %lld, \"n_gen\": %lld, "
+               "\"n_threads\": %d, \"n_ubatch\": ",
+               types, b->m->layers[0].qkv_fused ? "fused" : "separate", name, t->is_tg ? 0LL : (long long)t->n_tokens,
+               t->is_tg ? (long long)t->n_tokens : 0LL, t->threads);
+        if (t->is_tg) printf("null");
+        else printf("%lld", (long long)t->ub);
+        printf(", \"samples_ns\": [");
+        for (int64_t k = 0; k < o->reps; k++) printf("%s%.0f", k ? ", " : "", t->secs[k] * 1e9);
+        printf("], \"samples_ts\": [");
+        for (int64_t k = 0; k < o->reps; k++) printf("%s%.4f", k ? ", " : "", (double)t->n_tokens / t->secs[k]);
+        printf("], \"avg_ts\": %.4f, \"stddev_ts\": %.4f", mean, sd);
+        if (t->is_tg) {
+            double g = tg_gbs(r, t, mean);
+            printf(", \"gb_per_s\": %.4f", g);
+            if (o->roofline) printf(", \"roofline_fraction\": %.4f", g / r->roofline_gbs[thread_index(o, t->threads)]);
+        }
+        printf("}%s\n", i + 1 < r->n_tests ? "," : "");
+    }
+    printf("  ]\n}\n");
+}
+
+/* ==== Driver ==== */
+
+static void progress(int on, const char *what, int done, int total, const bench_test *t, const bench_model *b) {
+    if (!on) return;
+    if (!t) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    char name[32];
+    test_name(t, name, sizeof name);
+    fprintf(stderr, "\r\033[Khf2gguf bench: %s %d/%d: %s %s t=%d", what, done + 1, total, base_name(b->path), name,
+            t->threads);
+    if (!t->is_tg) fprintf(stderr, " ub=%lld", (long long)t->ub);
+    fflush(stderr);
+}
+
+static hf_status build_tests(bench_run *r, hf_err *err) {
+    const bench_opts *o = r->o;
+    int per_model = 0;
+    for (int ti = 0; ti < o->t.n; ti++) {
+        for (int pi = 0; pi < o->p.n; pi++) per_model += o->p.v[pi] > 0 ? o->ub.n : 0;
+        for (int ni = 0; ni < o->n.n; ni++) per_model += o->n.v[ni] > 0;
+    }
+    r->n_tests = per_model * o->n_models;
+    r->tests = calloc((size_t)r->n_tests, sizeof *r->tests);
+    if (!r->tests) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+    int k = 0;
+    for (int mi = 0; mi < o->n_models; mi++)
+        for (int ti = 0; ti < o->t.n; ti++) {
+            for (int pi = 0; pi < o->p.n; pi++)
+                for (int ui = 0; o->p.v[pi] > 0 && ui < o->ub.n; ui++)
+                    r->tests[k++] = (bench_test){mi, 0, o->p.v[pi], o->ub.v[ui], (int)o->t.v[ti], NULL, NULL};
+            for (int ni = 0; ni < o->n.n; ni++)
+                if (o->n.v[ni] > 0) r->tests[k++] = (bench_test){mi, 1, o->n.v[ni], 0, (int)o->t.v[ti], NULL, NULL};
+        }
+    for (int i = 0; i < r->n_tests; i++) {
+        bench_test *t = &r->tests[i];
+        rt_ctx_params cp = rt_ctx_default_params();
+        cp.n_ctx = t->n_tokens;
+        cp.n_ubatch = t->is_tg ? 1 : t->ub;
+        cp.kv_type = o->kv_type;
+        cp.n_threads = t->threads;
+        t->secs = calloc((size_t)o->reps, sizeof *t->secs);
+        if (!t->secs) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+        hf_status st = rt_ctx_new(&t->ctx, r->models[t->model].m, &cp, err);
+        if (st != HF_OK) return st;
+    }
+    return HF_OK;
+}
+
+static hf_status load_models(bench_run *r, hf_err *err) {
+    const bench_opts *o = r->o;
+    int64_t max_tokens = 1;
+    for (int i = 0; i < o->p.n; i++) max_tokens = o->p.v[i] > max_tokens ? o->p.v[i] : max_tokens;
+    for (int i = 0; i < o->n.n; i++) max_tokens = o->n.v[i] > max_tokens ? o->n.v[i] : max_tokens;
+    r->models = calloc((size_t)o->n_models, sizeof *r->models);
+    if (!r->models) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < o->n_models; i++) {
+        bench_model *b = &r->models[i];
+        b->path = o->models[i];
+        hf_status st = rt_model_load(&b->m, b->path, err);
+        if (st != HF_OK) return st;
+        model_summary(b);
+        b->tokens = malloc((size_t)max_tokens * sizeof *b->tokens);
+        b->logits = malloc((size_t)b->m->hp.n_vocab * sizeof *b->logits);
+        if (!b->tokens || !b->logits) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+        fill_tokens(b->tokens, max_tokens, b->m->hp.n_vocab);
+    }
+    return HF_OK;
+}
+
+static hf_status measure_roofline(bench_run *r, int show, hf_err *err) {
+    const bench_opts *o = r->o;
+    size_t bytes = (size_t)o->roofline_mib << 20;
+    uint64_t *buf = aligned_alloc(64, bytes);
+    if (!buf) return hf_fail(err, HF_ERR_NOMEM, "roofline: cannot allocate %lld MiB", (long long)o->roofline_mib);
+    memset(buf, 1, bytes); /* fault every page in before timing */
+    for (int i = 0; i < o->t.n; i++) {
+        if (show) fprintf(stderr, "\r\033[Khf2gguf bench: roofline, %lld threads", (long long)o->t.v[i]);
+        r->roofline_gbs[i] = roofline_pass(buf, bytes / sizeof(uint64_t), (int)o->t.v[i]);
+    }
+    free(buf);
+    return HF_OK;
+}
+
+static hf_status bench(const bench_opts *o, hf_err *err) {
+    bench_run r = {0};
+    r.o = o;
+    rt_kernels_pick(&r.ks);
+    const int show = isatty(STDERR_FILENO);
+    hf_status st = load_models(&r, err);
+    if (st == HF_OK) st = build_tests(&r, err);
+    if (st == HF_OK && o->roofline) st = measure_roofline(&r, show, err);
+    /* Execution order: configurations outer, models inner, so the files of one configuration
+     * run back to back in every round. */
+    const int per_model = o->n_models ? r.n_tests / o->n_models : 0;
+    const int total = r.n_tests;
+    for (int round = -1; st == HF_OK && round < o->reps; round++) { /* round -1: warm-up */
+        for (int c = 0; st == HF_OK && c < per_model; c++)
+            for (int mi = 0; st == HF_OK && mi < o->n_models; mi++) {
+                bench_test *t = &r.tests[mi * per_model + c];
+                double secs;
+                if (round < 0) progress(show, "warm-up", c * o->n_models + mi, total, t, &r.models[mi]);
+                else {
+                    char what[64];
+                    snprintf(what, sizeof what, "rep %d/%lld, run", round + 1, (long long)o->reps);
+                    progress(show, what, c * o->n_models + mi, total, t, &r.models[mi]);
+                }
+                st = run_test(t, &r.models[mi], &secs, err);
+                if (st == HF_OK && round >= 0) t->secs[round] = secs > 1e-9 ? secs : 1e-9;
+            }
+    }
+    progress(show, NULL, 0, 0, NULL, NULL);
+    if (st == HF_OK) {
+        if (o->json) print_json(&r);
+        else print_md(&r);
+        if (fflush(stdout) != 0 || ferror(stdout)) st = hf_fail(err, HF_ERR_IO, "writing to stdout failed");
+    }
+    for (int i = 0; i < r.n_tests && r.tests; i++) {
+        rt_ctx_free(r.tests[i].ctx);
+        free(r.tests[i].secs);
+    }
+    free(r.tests);
+    for (int i = 0; i < o->n_models && r.models; i++) {
+        rt_model_free(r.models[i].m);
+        free(r.models[i].tokens);
+        free(r.models[i].logits);
+    }
+    free(r.models);
+    return st;
+}
+
+int cmd_bench(int argc, char **argv) {
+    bench_opts o;
+    int r = parse_args(&o, argc, argv);
+    if (r >= 0) return r;
+    hf_err err = {0};
+    if (bench(&o, &err) != HF_OK) {
+        cli_error("bench: %s", err.msg);
+        return 1;
+    }
+    return 0;
+}

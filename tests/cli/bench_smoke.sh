@@ -1,0 +1,99 @@
+#!/bin/bash
+# hf2gguf bench on the real stories260K model (f32 unfused and q8_0 --fuse-qkv, in one run):
+#  - the markdown table has one row per file x thread count x (each ubatch's pp + one tg), with
+#    the expected test names, thread counts, ubatch values and QKV layouts;
+#  - -o json parses and has the same results, with -r samples each; --roofline adds its column;
+#  - nothing on stderr when it is not a terminal (no progress line);
+#  - bad arguments exit 2 with a message.
+# No timing assertions: performance goals live in bench/, never in tests.
+# Usage: bench_smoke.sh BIN SHARED_DIR SOURCE_DIR
+set -u
+BIN=$1 SHARED=$2
+MODEL=$SHARED/models/stories260K-hf
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/hf2gguf-bench-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+[ -d "$MODEL" ] || fail "missing test model $MODEL"
+A=$TMP/a.gguf B=$TMP/b.gguf
+"$BIN" convert "$MODEL" --outtype f32 --outfile "$A" 2>/dev/null || fail "convert f32"
+"$BIN" convert "$MODEL" --outtype q8_0 --fuse-qkv --outfile "$B" 2>/dev/null || fail "convert q8_0 --fuse-qkv"
+
+ARGS=(-m "$A" -m "$B" -p 16 -n 8 -r 2 -t 1,2 -ub 4,16)
+"$BIN" bench "${ARGS[@]}" >"$TMP/md.txt" 2>"$TMP/err.txt" || fail "bench: $(cat "$TMP/err.txt")"
+[ ! -s "$TMP/err.txt" ] || fail "bench wrote to stderr (not a terminal): $(cat "$TMP/err.txt")"
+grep -q "kernels f32=" "$TMP/md.txt" || fail "no kernel line for f32: $(cat "$TMP/md.txt")"
+grep -q "kernels q8_0=" "$TMP/md.txt" || fail "no kernel line for q8_0: $(cat "$TMP/md.txt")"
+grep -q "weights read per generated token" "$TMP/md.txt" || fail "no weight bytes per token"
+grep -q '^| model | size | params | type | qkv | threads | n_ubatch | test | t/s | GB/s |$' "$TMP/md.txt" ||
+    fail "table header: $(cat "$TMP/md.txt")"
+# Rows as "file qkv threads ubatch test", in output order.
+awk -F' *\\| *' '/^\| .*\.gguf/ { print $2, $6, $7, $8, $9 }' "$TMP/md.txt" >"$TMP/rows.txt"
+want=""
+for f in "$A:separate" "$B:fused"; do
+    for t in 1 2; do
+        want+="${f%%:*} ${f##*:} $t 4 pp16"$'\n'"${f%%:*} ${f##*:} $t 16 pp16"$'\n'"${f%%:*} ${f##*:} $t - tg8"$'\n'
+    done
+done
+[ "$(cat "$TMP/rows.txt")" = "${want%$'\n'}" ] || fail "table rows:
+$(cat "$TMP/rows.txt")
+want:
+$want"
+# Every row has "mean ± stddev" t/s; tg rows a GB/s figure.
+[ "$(grep -c '^| .*| [0-9.]* ± [0-9.]* |' "$TMP/md.txt")" -eq 12 ] || fail "t/s cells: $(cat "$TMP/md.txt")"
+[ "$(grep -c '| tg8 | [0-9.]* ± [0-9.]* | [0-9.]* |$' "$TMP/md.txt")" -eq 4 ] || fail "GB/s cells: $(cat "$TMP/md.txt")"
+echo "ok markdown: 12 rows (2 files x 2 threads x (2 ubatch pp + 1 tg))"
+
+"$BIN" bench "${ARGS[@]}" -o json --roofline --roofline-mib 16 >"$TMP/out.json" 2>"$TMP/err.txt" ||
+    fail "bench -o json: $(cat "$TMP/err.txt")"
+python3 - "$TMP/out.json" "$A" "$B" <<'EOF' || fail "json check"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a, b = sys.argv[2], sys.argv[3]
+assert [m["file"] for m in d["models"]] == [a, b], d["models"]
+assert d["models"][0]["qkv"] == "separate" and d["models"][1]["qkv"] == "fused"
+assert "f32" in d["models"][0]["kernels"] and "q8_0" in d["models"][1]["kernels"]
+assert all(m["weight_bytes_per_token"] > 0 for m in d["models"])
+assert d["roofline"]["buffer_bytes"] == 16 << 20
+assert [r["n_threads"] for r in d["roofline"]["gb_per_s"]] == [1, 2]
+assert all(r["gb_per_s"] > 0 for r in d["roofline"]["gb_per_s"])
+res = d["results"]
+assert len(res) == 12, len(res)
+got = [(r["model"], r["n_threads"], r["n_ubatch"], r["test"]) for r in res]
+want = [(f, t, u, n) for f in (a, b) for t in (1, 2) for u, n in ((4, "pp16"), (16, "pp16"), (None, "tg8"))]
+assert got == want, got
+for r in res:
+    assert len(r["samples_ns"]) == 2 and len(r["samples_ts"]) == 2 and r["avg_ts"] > 0, r
+    assert (r["n_prompt"], r["n_gen"]) == ((16, 0) if r["test"] == "pp16" else (0, 8)), r
+    assert ("roofline_fraction" in r) == (r["test"] == "tg8"), r
+print("ok json: 12 results, 2 samples each, kernels, weight bytes, roofline")
+EOF
+
+"$BIN" bench -m "$A" -p 0 -n 4 -r 1 -t 1 --roofline --roofline-mib 16 >"$TMP/rl.txt" 2>/dev/null || fail "bench --roofline"
+grep -q '| roofline |$' "$TMP/rl.txt" || fail "--roofline: no roofline column: $(cat "$TMP/rl.txt")"
+grep -q '| tg4 | .*%' "$TMP/rl.txt" || fail "--roofline: no fraction in the tg row: $(cat "$TMP/rl.txt")"
+[ "$(grep -c '^| .*\.gguf' "$TMP/rl.txt")" -eq 1 ] || fail "-p 0: expected only the tg row: $(cat "$TMP/rl.txt")"
+echo "ok --roofline, -p 0"
+
+# ---- bad arguments: exit 2 with a message; a file that does not load: exit 1 ----
+expect_rc() { # RC NEEDLE ARGS...
+    local want=$1 needle=$2
+    shift 2
+    "$BIN" bench "$@" >/dev/null 2>"$TMP/err.txt"
+    rc=$?
+    [ $rc -eq "$want" ] || fail "bench $*: exit status $rc, expected $want ($(cat "$TMP/err.txt"))"
+    grep -q -- "$needle" "$TMP/err.txt" || fail "bench $*: message lacks '$needle': $(cat "$TMP/err.txt")"
+    echo "ok bench $*: $(head -1 "$TMP/err.txt")"
+}
+expect_rc 2 "need at least one -m" -p 16
+expect_rc 2 "needs a value" -m
+expect_rc 2 "bad value '0' for -t" -m "$A" -t 0
+expect_rc 2 "bad value '4,,16' for -ub" -m "$A" -ub 4,,16
+expect_rc 2 "bad value 'x' for -p" -m "$A" -p x
+expect_rc 2 "bad value '0' for -r" -m "$A" -r 0
+expect_rc 2 "bad value 'csv' for -o" -m "$A" -o csv
+expect_rc 2 "unknown option --nope" -m "$A" --nope 1
+expect_rc 2 "every -p and -n value is 0" -m "$A" -p 0 -n 0
+expect_rc 2 "unexpected argument" "$A"
+expect_rc 1 "missing.gguf" -m "$TMP/missing.gguf"
+echo "all ok"
