@@ -42,17 +42,20 @@ DEFINE_LANE_DOT(dot_f32_ref, float, load_f32)
 DEFINE_LANE_DOT(dot_f16_ref, uint16_t, load_f16)
 DEFINE_LANE_DOT(dot_bf16_ref, uint16_t, load_bf16)
 
-/* Per block the integer sum is exact (|isum| <= 32*127*127 < 2^24, so the
- * conversion to float is exact too); blocks are accumulated in order. */
+/* Per lane and block the integer sum of 4 products is exact (|isum| <= 4*128*127 < 2^24, so
+ * the conversion to float is exact too); each lane accumulates its blocks in order. */
 static float dot_q8_0_ref(const void *wv, const void *xv, int64_t k) {
     const q_block_q8_0 *w = wv, *x = xv;
-    float s = 0.0f;
+    float acc[Q_DOT_LANES] = {0};
     for (int64_t b = 0; b < k / Q8_0_BLOCK; b++) {
-        int32_t isum = 0;
-        for (int j = 0; j < Q8_0_BLOCK; j++) isum += (int32_t)w[b].qs[j] * (int32_t)x[b].qs[j];
-        s += (float)isum * (hf_f16_to_f32(w[b].d) * hf_f16_to_f32(x[b].d));
+        const float d = hf_f16_to_f32(w[b].d) * hf_f16_to_f32(x[b].d);
+        for (int l = 0; l < Q_DOT_LANES; l++) {
+            int32_t isum = 0;
+            for (int j = 4 * l; j < 4 * l + 4; j++) isum += (int32_t)w[b].qs[j] * (int32_t)x[b].qs[j];
+            acc[l] += (float)isum * d;
+        }
     }
-    return s;
+    return reduce_lanes(acc);
 }
 
 /* The reference tile: one dot call per output. */

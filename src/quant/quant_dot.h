@@ -10,9 +10,12 @@
  *         in float (11+11 significant bits), accumulated in float.
  *   BF16: activations rounded to BF16 (ggml's rule); products exact in float
  *         (8+8 bits), accumulated in float.
- *   Q8_0: activations quantized with q_quantize_row_q8_0; per block an exact
- *         integer sum, then sum += (float)isum * (d_w * d_x), blocks in order
- *         (ggml's vec_dot_q8_0_q8_0 reference order).
+ *   Q8_0: activations quantized with q_quantize_row_q8_0; 8 lanes: lane l takes
+ *         the exact integer sum of elements 4l..4l+3 of each block and accumulates
+ *         acc[l] += (float)isum_l * (d_w * d_x), blocks in order (multiply, then add);
+ *         the lanes are then reduced as below. This is the order of one 8-lane SIMD
+ *         accumulator over whole blocks (as ggml's AVX2 vec_dot_q8_0_q8_0, without its
+ *         fused multiply-add), which streams a weight row at memory speed.
  *
  * ==== The fixed summation order (why results are reproducible) ====
  * For the float types the reference keeps Q_DOT_LANES (8) partial sums:
