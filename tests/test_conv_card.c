@@ -114,6 +114,15 @@ static void test_line_endings_aliases_repeats(void **state) {
 static void test_malformed(void **state) {
     (void)state;
     hf_err err;
+    /* "Billion laughs": aliases nested 6 deep expand to 10^6 nodes, past the expansion guard. */
+    const char *laughs = "---\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                         "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                         "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                         "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                         "f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n";
+    const char *lmsg = parse_err(laughs, strlen(laughs), &err);
+    assert_non_null(strstr(lmsg, "dir/README.md: YAML front matter too large"));
     const char *bad = "---\nlicense: mit\ntags: [a, \"b\nx: 1\n---\n";
     const char *msg = parse_err(bad, strlen(bad), &err);
     assert_non_null(strstr(msg, "dir/README.md: malformed YAML front matter: line"));
