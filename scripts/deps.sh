@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hf2gguf needs to build and test (idempotent).
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libcjson-dev libpcre2-dev libyaml-dev libcmocka-dev git xz-utils help2man)
+pkgs=(build-essential cmake pkg-config libcjson-dev libpcre2-dev libyaml-dev libcmocka-dev git xz-utils help2man clang)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

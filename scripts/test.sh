@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash -c 'source tests/interop/refconv.sh && refconv_install_deps'
 bash scripts/build.sh -DHF2GGUF_CONVERTER_PARITY=ON -DHF2GGUF_WERROR=ON
+# gcc and clang x Debug/Release/RelWithDebInfo, warning-free (build-matrix/).
+bash scripts/build-matrix.sh
 # Unit and CLI tests under ASan+UBSan, threaded tests under TSan (build-asan/, build-tsan/).
 bash scripts/sanitize.sh
 (cd build && ctest --output-on-failure -j"$(nproc)")
