@@ -3,11 +3,21 @@
  * this module prints user-facing messages and chooses exit codes. */
 #pragma once
 
+#include <stdint.h>
+
 typedef struct cli_command {
     const char *name;
     const char *summary;
     int (*run)(int argc, char **argv);
 } cli_command;
+
+/* ---- argument helpers shared by the subcommands (cli_args.c) ---- */
+
+/* Parses a whole decimal integer in [lo, hi] into *out; 0 if malformed or out of range. */
+int cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
+/* The default thread count: online CPUs, capped at 16 (past that the barrier cost of the
+ * small matmuls of one generated token outweighs the gain). */
+int cli_default_threads(void);
 
 /* Prints "hf2gguf: <msg>" to stderr; the one error format of the CLI. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -74,16 +74,6 @@ static void bench_usage(FILE *out) {
           out);
 }
 
-/* Parses a whole decimal integer in [lo, hi]. */
-static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return 0;
-    *out = v;
-    return 1;
-}
-
 /* Appends the comma-separated integers of s (each in [lo, hi]) to l. */
 static int parse_list(const char *s, int64_t lo, int64_t hi, int_list *l) {
     char buf[32];
@@ -93,7 +83,7 @@ static int parse_list(const char *s, int64_t lo, int64_t hi, int_list *l) {
         if (len == 0 || len >= sizeof buf || l->n >= BENCH_MAX_LIST) return 0;
         memcpy(buf, p, len);
         buf[len] = '\0';
-        if (!parse_int(buf, lo, hi, &l->v[l->n])) return 0;
+        if (!cli_parse_int(buf, lo, hi, &l->v[l->n])) return 0;
         l->n++;
         if (!comma) return 1;
         p = comma + 1;
@@ -108,8 +98,8 @@ static int parse_option(bench_opts *o, const char *name, const char *val) {
     else if (!strcmp(name, "-n")) return parse_list(val, 0, 1 << 20, &o->n);
     else if (!strcmp(name, "-ub")) return parse_list(val, 1, 65536, &o->ub);
     else if (!strcmp(name, "-t")) return parse_list(val, 1, 1024, &o->t);
-    else if (!strcmp(name, "-r")) return parse_int(val, 1, 1000000, &o->reps);
-    else if (!strcmp(name, "--roofline-mib")) return parse_int(val, 1, 1 << 20, &o->roofline_mib);
+    else if (!strcmp(name, "-r")) return cli_parse_int(val, 1, 1000000, &o->reps);
+    else if (!strcmp(name, "--roofline-mib")) return cli_parse_int(val, 1, 1 << 20, &o->roofline_mib);
     else if (!strcmp(name, "-o")) {
         if (!strcmp(val, "md")) o->json = 0;
         else if (!strcmp(val, "json")) o->json = 1;
@@ -120,11 +110,6 @@ static int parse_option(bench_opts *o, const char *name, const char *val) {
         else return 0;
     } else return -1;
     return 1;
-}
-
-static int default_threads(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 16 ? 16 : (int)n;
 }
 
 static int parse_args(bench_opts *o, int argc, char **argv) {
@@ -158,7 +143,7 @@ static int parse_args(bench_opts *o, int argc, char **argv) {
     if (o->p.n == 0) o->p.v[o->p.n++] = 512;
     if (o->n.n == 0) o->n.v[o->n.n++] = 128;
     if (o->ub.n == 0) o->ub.v[o->ub.n++] = 512;
-    if (o->t.n == 0) o->t.v[o->t.n++] = default_threads();
+    if (o->t.n == 0) o->t.v[o->t.n++] = cli_default_threads();
     if (o->n_models == 0) {
         cli_error("bench: need at least one -m MODEL.gguf");
         bench_usage(stderr);

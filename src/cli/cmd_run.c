@@ -47,16 +47,6 @@ static void run_usage(FILE *out) {
           out);
 }
 
-/* Parses a whole decimal integer in [lo, hi]. */
-static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return 0;
-    *out = v;
-    return 1;
-}
-
 static int parse_float(const char *s, float *out) {
     char *end;
     errno = 0;
@@ -72,18 +62,18 @@ static int parse_option(run_opts *o, const char *name, const char *val) {
     if (!strcmp(name, "-p")) o->prompt = val;
     else if (!strcmp(name, "--tokens")) o->tokens = val;
     else if (!strcmp(name, "--dump-logits")) o->dump_path = val;
-    else if (!strcmp(name, "-n")) return parse_int(val, 0, INT32_MAX, &o->n_predict);
+    else if (!strcmp(name, "-n")) return cli_parse_int(val, 0, INT32_MAX, &o->n_predict);
     else if (!strcmp(name, "--temp")) return parse_float(val, &o->sp.temp);
     else if (!strcmp(name, "--top-p")) return parse_float(val, &o->sp.top_p);
-    else if (!strcmp(name, "--top-k")) return parse_int(val, 0, INT32_MAX, &o->sp.top_k);
+    else if (!strcmp(name, "--top-k")) return cli_parse_int(val, 0, INT32_MAX, &o->sp.top_k);
     else if (!strcmp(name, "--seed")) {
-        if (!parse_int(val, 0, INT64_MAX, &v)) return 0;
+        if (!cli_parse_int(val, 0, INT64_MAX, &v)) return 0;
         o->sp.seed = (uint64_t)v;
     } else if (!strcmp(name, "-t")) {
-        if (!parse_int(val, 1, 1024, &v)) return 0;
+        if (!cli_parse_int(val, 1, 1024, &v)) return 0;
         o->cp.n_threads = (int)v;
-    } else if (!strcmp(name, "--ctx")) return parse_int(val, 1, (int64_t)1 << 24, &o->cp.n_ctx);
-    else if (!strcmp(name, "--ubatch")) return parse_int(val, 1, 65536, &o->cp.n_ubatch);
+    } else if (!strcmp(name, "--ctx")) return cli_parse_int(val, 1, (int64_t)1 << 24, &o->cp.n_ctx);
+    else if (!strcmp(name, "--ubatch")) return cli_parse_int(val, 1, 65536, &o->cp.n_ubatch);
     else if (!strcmp(name, "--kv-type")) {
         if (!strcmp(val, "f32")) o->cp.kv_type = HF_TYPE_F32;
         else if (!strcmp(val, "f16")) o->cp.kv_type = HF_TYPE_F16;
@@ -92,19 +82,12 @@ static int parse_option(run_opts *o, const char *name, const char *val) {
     return 1;
 }
 
-/* Online CPUs, capped: past ~16 threads the barrier cost outweighs the gain
- * on the small matmuls of one decoded token. */
-static int default_threads(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 16 ? 16 : (int)n;
-}
-
 static int parse_args(run_opts *o, int argc, char **argv) {
     *o = (run_opts){0};
     o->n_predict = 128;
     o->sp = (rt_sampler_params){0.0f, 40, 0.95f, 42};
     o->cp = rt_ctx_default_params();
-    o->cp.n_threads = default_threads();
+    o->cp.n_threads = cli_default_threads();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             run_usage(stdout);
