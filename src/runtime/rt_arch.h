@@ -76,8 +76,9 @@ typedef struct rt_tensor_row {
 
 enum {
     RT_A_Q_PRESCALE = 1u << 0, /* scale Q by 1/sqrt(head_dim) before Q.K (phi2), instead of the scores */
-    RT_A_QK_NORM = 1u << 1,    /* per-head norms of Q and K (after the projection, before RoPE) */
 };
+/* Per-head Q/K norms need no flag: a layer has them when its tensor table resolves
+ * attn_q_norm / attn_k_norm (required for qwen3, optional for stablelm). */
 
 typedef struct rt_arch {
     const char *name; /* general.architecture */

@@ -69,7 +69,7 @@ typedef struct rt_layer {
     float *bqkv_owned;    /* set when bqkv was concatenated at load (freed with the model) */
     rt_tensor wo;         /* {n_q, n_embd} */
     rt_tensor bo;         /* [n_embd] F32, optional (attention_bias finetunes) */
-    rt_tensor q_norm, k_norm; /* {head_dim} or {head_dim, n_head(_kv)} F32 (RT_A_QK_NORM archs) */
+    rt_tensor q_norm, k_norm; /* {head_dim} or {head_dim, n_head(_kv)} F32, when the arch table has them */
     rt_tensor ffn_norm;   /* [n_embd] F32; absent for parallel-residual StableLM */
     rt_tensor ffn_norm_b; /* [n_embd] F32, LayerNorm archs */
     rt_tensor w_gate;     /* {n_embd, n_ff}; SwiGLU only */
