@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
         const uint32_t ty = types[ti];
         const size_t row = (size_t)hf_row_size(ty, K);
         for (int64_t r = 0; r < N; r++) q_from_f32(ty, wf + r * K, (uint8_t *)wq + r * row, K);
-        rt_tensor w = {"w", wq, ty, K, N, row};
+        rt_tensor w = {.name = "w", .data = wq, .type = ty, .ne0 = K, .ne1 = N, .row_bytes = row};
         for (int ii = 0; ii < 2; ii++) {
             const q_dot_traits *impl = ii == 0 ? q_dot_ref(ty) : ks.dot[ty];
             for (int th = 1; th <= (ii == 0 ? 1 : max_threads); th *= 2) {

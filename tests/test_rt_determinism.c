@@ -24,12 +24,18 @@ static const uint32_t WTYPES[4] = {HF_TYPE_F32, HF_TYPE_F16, HF_TYPE_BF16, HF_TY
 static const int32_t PROMPT[N_PROMPT + N_GEN] = {1, 5, 33, 17, 60, 4, 79, 2, 40, 41, 3, 12, 7, 70, 21, 9};
 
 
+static uint32_t wtype_of(const rt_model *m) { return m->layers[0].wo.type; }
+
 /* Logits of N_PROMPT prompt positions (one rt_decode call, micro-batches of
  * ubatch) followed by N_GEN single-token steps: N_ROWS x n_vocab floats. */
-static float *eval_logits(const char *path, int threads, int64_t ubatch, uint32_t kv_type) {
+static float *eval_logits_with(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack) {
     hf_err err = {0};
     rt_model *m;
-    if (rt_model_load(&m, path, &err) != HF_OK) fail_msg("load %s: %s", path, err.msg);
+    rt_model_params mp = rt_model_default_params();
+    mp.repack = repack;
+    if (rt_model_load_with(&m, path, &mp, &err) != HF_OK) fail_msg("load %s: %s", path, err.msg);
+    if (repack && wtype_of(m) == HF_TYPE_Q8_0 && m->n_packed_tensors == 0) fail_msg("%s: nothing was repacked", path);
+    if (!repack && m->n_packed_tensors != 0) fail_msg("%s: repacked although asked not to", path);
     rt_ctx_params p = rt_ctx_default_params();
     p.n_threads = threads;
     p.n_ubatch = ubatch;
@@ -44,6 +50,10 @@ static float *eval_logits(const char *path, int threads, int64_t ubatch, uint32_
     rt_ctx_free(c);
     rt_model_free(m);
     return out;
+}
+
+static float *eval_logits(const char *path, int threads, int64_t ubatch, uint32_t kv_type) {
+    return eval_logits_with(path, threads, ubatch, kv_type, 1);
 }
 
 static size_t logits_bytes(const fx_spec *s) { return (size_t)(N_ROWS * s->n_vocab) * sizeof(float); }
@@ -107,6 +117,41 @@ static void untied_output_with_the_same_values_gives_the_same_logits(void **stat
     assert_same_bits(a, b, logits_bytes(&tied), "tied vs untied");
     free(a);
     free(b);
+}
+
+/* Q8_0 matrices repacked into 16-row groups (the default) and read row by row from the
+ * mapping give the same bits, also where groups end inside a matrix (a 90-row head) and
+ * where a fused Q||K||V group spans K and V rows that the separate layout leaves unpacked
+ * (8-row K and V: head_dim 8, one KV head). */
+static void repacked_q8_0_matrices_give_the_row_by_row_logits(void **state) {
+    (void)state;
+    float *ref = NULL;
+    static const fx_layout layouts[2] = {FX_SEPARATE, FX_FUSED};
+    for (int li = 0; li < 2; li++) {
+        fx_spec s = fx_default(HF_TYPE_Q8_0, layouts[li], 1);
+        s.n_head = 8;
+        s.n_head_kv = 1;
+        s.n_vocab = 90;
+        s.untied = 1;
+        char name[64];
+        snprintf(name, sizeof name, "packed_%d.gguf", li);
+        const char *path = fx_write_tmp(&s, name);
+        static const int64_t ubatches[3] = {512, 5, 1};
+        for (int repack = 0; repack <= 1; repack++)
+            for (int ui = 0; ui < 3; ui++) {
+                const int64_t ub = ubatches[ui];
+                float *l = eval_logits_with(path, 2, ub, HF_TYPE_F32, repack);
+                if (!ref) {
+                    ref = l;
+                    continue;
+                }
+                char what[96];
+                snprintf(what, sizeof what, "layout %d repack %d ubatch %lld", li, repack, (long long)ub);
+                assert_same_bits(ref, l, (size_t)(N_ROWS * s.n_vocab) * sizeof(float), what);
+                free(l);
+            }
+    }
+    free(ref);
 }
 
 /* ==== Naive double-precision reference (independent of rt_forward.c) ==== */
@@ -281,6 +326,7 @@ int main(void) {
         cmocka_unit_test(logits_identical_across_threads_ubatch_and_layouts_for_every_weight_type),
         cmocka_unit_test(f16_kv_cache_is_deterministic_too),
         cmocka_unit_test(untied_output_with_the_same_values_gives_the_same_logits),
+        cmocka_unit_test(repacked_q8_0_matrices_give_the_row_by_row_logits),
         cmocka_unit_test(f32_forward_matches_a_naive_double_precision_forward),
         cmocka_unit_test(neox_rope_arch_matches_the_naive_forward),
         cmocka_unit_test(reduced_precision_types_stay_close_to_the_naive_forward),

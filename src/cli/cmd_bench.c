@@ -53,6 +53,7 @@ typedef struct bench_opts {
     int roofline;
     int64_t roofline_mib;
     uint32_t kv_type;
+    int no_repack;
 } bench_opts;
 
 static void bench_usage(FILE *out) {
@@ -69,6 +70,8 @@ static void bench_usage(FILE *out) {
           "  --roofline          also measure the streaming read bandwidth and print tg's GB/s\n"
           "                      as a fraction of it\n"
           "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
+          "  --no-repack         multiply Q8_0 matrices row by row from the mapping instead of\n"
+          "                      repacking them into 16-row groups at load\n"
           "Lists may also be given by repeating an option. A progress line goes to stderr when it\n"
           "is a terminal.\n",
           out);
@@ -124,6 +127,10 @@ static int parse_args(bench_opts *o, int argc, char **argv) {
         }
         if (!strcmp(argv[i], "--roofline")) {
             o->roofline = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--no-repack")) {
+            o->no_repack = 1;
             continue;
         }
         if (argv[i][0] != '-') {
@@ -407,6 +414,12 @@ static double tg_gbs(const bench_run *r, const bench_test *t, double mean) {
     return (double)r->models[t->model].read_bytes * mean / 1e9;
 }
 
+/* The kernel that multiplies a weight type: the packed one for repacked Q8_0 matrices. */
+static const char *kernel_name(const bench_run *r, const bench_model *b, uint32_t type) {
+    if (type == HF_TYPE_Q8_0 && b->m->n_packed_tensors > 0) return r->ks.packed->impl;
+    return r->ks.dot[type] ? r->ks.dot[type]->impl : "none";
+}
+
 static void print_md(const bench_run *r) {
     const bench_opts *o = r->o;
     char cpu[256];
@@ -418,8 +431,10 @@ static void print_md(const bench_run *r) {
         printf("  %s: %s, %lld layers, qkv %s, kernels", b->path, b->m->arch, (long long)b->m->hp.n_layer,
                b->m->layers[0].qkv_fused ? "fused" : "separate");
         for (int k = 0; k < b->n_types; k++)
-            printf("%s %s=%s", k ? "," : "", type_name(b->types[k]),
-                   r->ks.dot[b->types[k]] ? r->ks.dot[b->types[k]]->impl : "none");
+            printf("%s %s=%s", k ? "," : "", type_name(b->types[k]), kernel_name(r, b, b->types[k]));
+        if (b->m->n_packed_tensors > 0)
+            printf("; %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)", (long long)b->m->n_packed_tensors,
+                   (double)b->m->packed_bytes / (double)(1u << 20));
         printf("; weights read per generated token %.2f MiB\n", (double)b->read_bytes / (double)(1u << 20));
     }
     if (o->roofline) {
@@ -481,12 +496,13 @@ static void print_json(const bench_run *r) {
         printf(", \"arch\": ");
         json_str(b->m->arch);
         printf(", \"n_layer\": %lld, \"qkv\": \"%s\", \"size_bytes\": %llu, \"n_params\": %llu, "
-               "\"weight_bytes_per_token\": %llu, \"kernels\": {",
+               "\"weight_bytes_per_token\": %llu, \"repacked_matrices\": %lld, \"repacked_bytes\": %llu, "
+               "\"kernels\": {",
                (long long)b->m->hp.n_layer, b->m->layers[0].qkv_fused ? "fused" : "separate",
-               (unsigned long long)b->size_bytes, (unsigned long long)b->n_params, (unsigned long long)b->read_bytes);
+               (unsigned long long)b->size_bytes, (unsigned long long)b->n_params, (unsigned long long)b->read_bytes,
+               (long long)b->m->n_packed_tensors, (unsigned long long)b->m->packed_bytes);
         for (int k = 0; k < b->n_types; k++)
-            printf("%s\"%s\": \"%s\"", k ? ", " : "", type_name(b->types[k]),
-                   r->ks.dot[b->types[k]] ? r->ks.dot[b->types[k]]->impl : "none");
+            printf("%s\"%s\": \"%s\"", k ? ", " : "", type_name(b->types[k]), kernel_name(r, b, b->types[k]));
         printf("}}%s\n", i + 1 < o->n_models ? "," : "");
     }
     printf("  ],\n  \"results\": [\n");
@@ -583,7 +599,9 @@ static hf_status load_models(bench_run *r, hf_err *err) {
     for (int i = 0; i < o->n_models; i++) {
         bench_model *b = &r->models[i];
         b->path = o->models[i];
-        hf_status st = rt_model_load(&b->m, b->path, err);
+        rt_model_params mp = rt_model_default_params();
+        mp.repack = !o->no_repack;
+        hf_status st = rt_model_load_with(&b->m, b->path, &mp, err);
         if (st != HF_OK) return st;
         model_summary(b);
         b->tokens = malloc((size_t)max_tokens * sizeof *b->tokens);

@@ -28,6 +28,7 @@ typedef struct run_opts {
     int ignore_eos;         /* --ignore-eos: end-of-generation tokens do not stop */
     rt_sampler_params sp;
     rt_ctx_params cp;
+    rt_model_params mp;
 } run_opts;
 
 static void run_usage(FILE *out) {
@@ -42,6 +43,8 @@ static void run_usage(FILE *out) {
           "  --ubatch N         tokens per forward pass of the prompt (default 512)\n"
           "  --kv-type f32|f16  KV cache type (default f32)\n"
           "  --ignore-eos       keep generating past end-of-generation tokens (as llama.cpp's)\n"
+          "  --no-repack        multiply Q8_0 matrices row by row from the mapping instead of\n"
+          "                     repacking them into 16-row groups at load (same results, slower)\n"
           "  --dump-logits FILE raw little-endian float32 logits, one row of n_vocab per\n"
           "                     evaluated position (prompt positions included), in order\n",
           out);
@@ -88,6 +91,7 @@ static int parse_args(run_opts *o, int argc, char **argv) {
     o->sp = (rt_sampler_params){0.0f, 40, 0.95f, 42};
     o->cp = rt_ctx_default_params();
     o->cp.n_threads = cli_default_threads();
+    o->mp = rt_model_default_params();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             run_usage(stdout);
@@ -95,6 +99,10 @@ static int parse_args(run_opts *o, int argc, char **argv) {
         }
         if (!strcmp(argv[i], "--ignore-eos")) {
             o->ignore_eos = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--no-repack")) {
+            o->mp.repack = 0;
             continue;
         }
         if (argv[i][0] == '-' && argv[i][1]) {
@@ -235,6 +243,9 @@ static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *
             m->layers[0].qkv_fused ? "fused" : "separate", m->output_tied ? "tied" : "separate");
     fprintf(stderr, "hf2gguf run: ctx %lld, ubatch %lld, kv %s, threads %d\n", (long long)rt_ctx_n_ctx(c),
             (long long)o->cp.n_ubatch, o->cp.kv_type == HF_TYPE_F16 ? "f16" : "f32", o->cp.n_threads);
+    if (m->n_packed_tensors > 0)
+        fprintf(stderr, "hf2gguf run: %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)\n",
+                (long long)m->n_packed_tensors, (double)m->packed_bytes / (double)(1u << 20));
 }
 
 /* The file's tokenizer; with --tokens a file without one still runs (ids
@@ -256,7 +267,7 @@ static hf_status run_model(const run_opts *o, hf_err *err) {
     int32_t *ids = NULL;
     size_t n_ids = 0;
     run_io io = {0};
-    hf_status st = rt_model_load(&m, o->model, err);
+    hf_status st = rt_model_load_with(&m, o->model, &o->mp, err);
     if (st == HF_OK) st = load_vocab(o, m, &v, err);
     if (st == HF_OK && v && tok_n_vocab(v) != m->hp.n_vocab)
         st = hf_fail(err, HF_ERR_FORMAT, "%s: tokenizer has %d tokens but the model's vocabulary is %lld", o->model,

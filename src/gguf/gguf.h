@@ -98,6 +98,9 @@ uint32_t gguf_version(const gguf_file *f);
 uint64_t gguf_alignment(const gguf_file *f);
 uint64_t gguf_data_offset(const gguf_file *f); /* file offset of the data section */
 uint64_t gguf_file_size(const gguf_file *f);
+/* Whether the tensor data is a read-only file mapping (gguf_open), whose pages may be
+ * released and faulted back in, rather than a caller's buffer (gguf_open_buffer). */
+int gguf_is_file_mapping(const gguf_file *f);
 const uint8_t *gguf_file_bytes(const gguf_file *f); /* the whole file (mapping or caller's buffer) */
 
 int64_t gguf_n_kv(const gguf_file *f);

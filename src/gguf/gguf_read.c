@@ -472,6 +472,8 @@ void gguf_close(gguf_file *f) {
 
 /* ==== accessors ==== */
 
+int gguf_is_file_mapping(const gguf_file *f) { return f->map.data != NULL; }
+
 const char *gguf_path(const gguf_file *f) { return f->path; }
 uint32_t gguf_version(const gguf_file *f) { return f->version; }
 uint64_t gguf_alignment(const gguf_file *f) { return f->alignment; }

@@ -42,20 +42,18 @@ DEFINE_LANE_DOT(dot_f32_ref, float, load_f32)
 DEFINE_LANE_DOT(dot_f16_ref, uint16_t, load_f16)
 DEFINE_LANE_DOT(dot_bf16_ref, uint16_t, load_bf16)
 
-/* Per lane and block the integer sum of 4 products is exact (|isum| <= 4*128*127 < 2^24, so
- * the conversion to float is exact too); each lane accumulates its blocks in order. */
+/* Per block the integer sum of the 32 products is exact (|isum| <= 32*128*127 < 2^24, so the
+ * conversion to float is exact too); one accumulator takes the blocks in order. */
 static float dot_q8_0_ref(const void *wv, const void *xv, int64_t k) {
     const q_block_q8_0 *w = wv, *x = xv;
-    float acc[Q_DOT_LANES] = {0};
+    float acc = 0.0f;
     for (int64_t b = 0; b < k / Q8_0_BLOCK; b++) {
         const float d = hf_f16_to_f32(w[b].d) * hf_f16_to_f32(x[b].d);
-        for (int l = 0; l < Q_DOT_LANES; l++) {
-            int32_t isum = 0;
-            for (int j = 4 * l; j < 4 * l + 4; j++) isum += (int32_t)w[b].qs[j] * (int32_t)x[b].qs[j];
-            acc[l] += (float)isum * d;
-        }
+        int32_t isum = 0;
+        for (int j = 0; j < Q8_0_BLOCK; j++) isum += (int32_t)w[b].qs[j] * (int32_t)x[b].qs[j];
+        acc += (float)isum * d;
     }
-    return reduce_lanes(acc);
+    return acc;
 }
 
 /* The reference tile: one dot call per output. */
@@ -118,19 +116,40 @@ static int probe_avx2_f16c(void) {
     return (b & bit_AVX2) != 0;
 }
 
-int q_cpu_has_avx2_f16c(void) {
-    static atomic_int cached = -1; /* -1: not probed yet */
-    int v = atomic_load_explicit(&cached, memory_order_relaxed);
+/* The subsets quant_pack_avx512.c is compiled with (F, BW, VL, DQ, VNNI) on top of AVX2 and
+ * F16C, and the OS saving opmask and all ZMM state. */
+static int probe_avx512vnni(void) {
+    unsigned a, b, c, d;
+    if (!probe_avx2_f16c()) return 0;
+    if ((read_xcr0() & 0xe6) != 0xe6) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    const unsigned need_b = bit_AVX512F | bit_AVX512DQ | bit_AVX512BW | bit_AVX512VL;
+    return (b & need_b) == need_b && (c & bit_AVX512VNNI) != 0;
+}
+
+static int cached_probe(atomic_int *cached, int (*probe)(void)) {
+    int v = atomic_load_explicit(cached, memory_order_relaxed); /* -1: not probed yet */
     if (v < 0) {
-        v = probe_avx2_f16c();
-        atomic_store_explicit(&cached, v, memory_order_relaxed);
+        v = probe();
+        atomic_store_explicit(cached, v, memory_order_relaxed);
     }
     return v;
+}
+
+int q_cpu_has_avx2_f16c(void) {
+    static atomic_int cached = -1;
+    return cached_probe(&cached, probe_avx2_f16c);
+}
+
+int q_cpu_has_avx512vnni(void) {
+    static atomic_int cached = -1;
+    return cached_probe(&cached, probe_avx512vnni);
 }
 #endif
 
 #if !(defined(__x86_64__) || defined(__i386__))
 int q_cpu_has_avx2_f16c(void) { return 0; }
+int q_cpu_has_avx512vnni(void) { return 0; }
 #endif
 
 const q_dot_traits *q_dot_best(uint32_t wtype) {

@@ -10,12 +10,11 @@
  *         in float (11+11 significant bits), accumulated in float.
  *   BF16: activations rounded to BF16 (ggml's rule); products exact in float
  *         (8+8 bits), accumulated in float.
- *   Q8_0: activations quantized with q_quantize_row_q8_0; 8 lanes: lane l takes
- *         the exact integer sum of elements 4l..4l+3 of each block and accumulates
- *         acc[l] += (float)isum_l * (d_w * d_x), blocks in order (multiply, then add);
- *         the lanes are then reduced as below. This is the order of one 8-lane SIMD
- *         accumulator over whole blocks (as ggml's AVX2 vec_dot_q8_0_q8_0, without its
- *         fused multiply-add), which streams a weight row at memory speed.
+ *   Q8_0: activations quantized with q_quantize_row_q8_0; per block the exact integer sum
+ *         of the 32 products, times (d_w * d_x), added to one float accumulator, blocks in
+ *         order (multiply, then add). This is the order the packed 16-row kernels compute
+ *         (quant_pack.h), which is how the runtime multiplies Q8_0 matrices; the row dot here
+ *         serves rows outside whole groups and tests.
  *
  * ==== The fixed summation order (why results are reproducible) ====
  * For the float types the reference keeps Q_DOT_LANES (8) partial sums:
@@ -66,6 +65,8 @@ const q_dot_traits *q_dot_best(uint32_t wtype);
 
 /* Whether this CPU (and OS) runs the AVX2+F16C paths: what q_dot_best decides on. */
 int q_cpu_has_avx2_f16c(void);
+/* Whether it also runs the AVX-512 (F, BW, VL, DQ) + VNNI paths (quant_pack.h). */
+int q_cpu_has_avx512vnni(void);
 
 /* Converts k float activations to act_type (q_from_f32 rounding). */
 void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k);

@@ -55,17 +55,23 @@ static inline __m256i block_lanes(const int8_t *w, const int8_t *x) {
     return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
 }
 
-/* acc += lanes * (d_w * d_x): multiply, then add, as the reference. */
-static inline __m256 q8_0_step(__m256 acc, const q_block_q8_0 *w, const q_block_q8_0 *x) {
-    const __m256 d = _mm256_set1_ps(_cvtsh_ss(w->d) * _cvtsh_ss(x->d));
-    return _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(block_lanes(w->qs, x->qs)), d));
+/* The exact integer sum of the 8 lanes. */
+static inline int32_t hsum_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
 }
 
+/* acc += (float)isum * (d_w * d_x) per block: multiply, then add, as the reference. */
 static float dot_q8_0_avx2(const void *wv, const void *xv, int64_t k) {
     const q_block_q8_0 *w = wv, *x = xv;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < k / Q8_0_BLOCK; b++) acc = q8_0_step(acc, &w[b], &x[b]);
-    return hsum_ref_order(acc);
+    float acc = 0.0f;
+    for (int64_t b = 0; b < k / Q8_0_BLOCK; b++) {
+        const float d = _cvtsh_ss(w[b].d) * _cvtsh_ss(x[b].d);
+        acc += (float)hsum_epi32(block_lanes(w[b].qs, x[b].qs)) * d;
+    }
+    return acc;
 }
 
 /* Single tokens (generation) row by row: one sequential stream per weight row reads DRAM
@@ -147,9 +153,9 @@ DEFINE_AVX2_GEMM_DISPATCH(gemm_f32_avx2, dot_f32_avx2, gemm_f32_4x3)
 DEFINE_AVX2_GEMM_DISPATCH(gemm_f16_avx2, dot_f16_avx2, gemm_f16_4x3)
 DEFINE_AVX2_GEMM_DISPATCH(gemm_bf16_avx2, dot_bf16_avx2, gemm_bf16_4x3)
 
-/* Q8_0: each weight row against every token while the row is in L1, one dot per output
- * (measured faster here than 4x2 register tiles, which spill accumulators with 16 vector
- * registers, and than interleaving rows, which slows the DRAM stream). */
+/* Q8_0 by rows: the runtime multiplies whole 16-row groups with the packed kernels
+ * (quant_pack.h); this serves the rows outside them, each weight row against every token
+ * while it is in L1. */
 static void gemm_q8_0_avx2(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k,
                            float *y, int64_t ldy) {
     const uint8_t *w = wv, *x = xv;

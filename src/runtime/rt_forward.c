@@ -29,9 +29,13 @@ struct rt_ctx {
     float *up;       /* [T x n_ff] */
     float *rope_cs;  /* [T x n_rot] cos/sin per token */
     void *acts;      /* converted activations, rt_acts_max_bytes(T, max K) */
-    float *att_tmp;  /* per thread: n_ctx scores, then 3 x head_dim floats (V row, scaled Q, converted Q) */
+    float *att_tmp;  /* per thread: att_qt x n_ctx scores, att_qt converted queries, V row, scaled Q */
     int64_t att_stride;
+    int64_t att_qt;  /* queries per attention work item (a tile sharing each K and V row read) */
 };
+
+#define ATT_MAX_QT 16
+#define ATT_MAX_SCORES ((size_t)4 << 20) /* floats of scores per thread (16 MiB) */
 
 rt_ctx_params rt_ctx_default_params(void) { return (rt_ctx_params){0, 512, HF_TYPE_F32, 1}; }
 
@@ -45,7 +49,10 @@ static hf_status alloc_scratch(rt_ctx *c, hf_err *err) {
     const rt_hparams *hp = &c->m->hp;
     const size_t T = (size_t)c->n_ubatch;
     const int64_t n_qkv = rt_n_q(hp) + 2 * rt_n_kv(hp);
-    c->att_stride = c->n_ctx + 3 * hp->head_dim;
+    /* Up to 16 queries per tile, fewer when the context would make the scores scratch large. */
+    c->att_qt = ATT_MAX_QT < c->n_ubatch ? ATT_MAX_QT : c->n_ubatch;
+    while (c->att_qt > 1 && (size_t)c->att_qt * (size_t)c->n_ctx > ATT_MAX_SCORES) c->att_qt /= 2;
+    c->att_stride = c->att_qt * (c->n_ctx + hp->head_dim) + 2 * hp->head_dim;
     c->x = malloc(T * (size_t)hp->n_embd * sizeof(float));
     c->xn = malloc(T * (size_t)hp->n_embd * sizeof(float));
     c->qkv = malloc(T * (size_t)n_qkv * sizeof(float));
@@ -167,7 +174,8 @@ static void project_qkv(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t
 static void norm_heads(const rt_ctx *c, float *x, const rt_tensor *w, int64_t n_heads) {
     const int64_t hd = c->m->hp.head_dim;
     for (int64_t h = 0; h < n_heads; h++) {
-        const rt_tensor wh = {w->name, (const float *)w->data + (w->ne1 > 1 ? h * hd : 0), w->type, hd, 1, 0};
+        const rt_tensor wh = {.name = w->name, .data = (const float *)w->data + (w->ne1 > 1 ? h * hd : 0), .type = w->type,
+                               .ne0 = hd, .ne1 = 1};
         const rt_tensor none = {0};
         norm_rows(c, x + h * hd, x + h * hd, &wh, &none, 1, hd);
     }
@@ -190,52 +198,82 @@ static void qk_rope_and_cache(rt_ctx *c, const rt_layer *ly, int64_t layer, int6
 
 typedef struct attn_job {
     rt_ctx *c;
-    int64_t layer, pos0;
-    q_dot_fn dot;      /* Q.K dot for the cache type */
-    uint32_t q_type;   /* the query's type for that dot */
-    float q_scale;     /* applied to Q before the dot (phi2), else 1 */
-    float scale;       /* applied to the scores */
+    int64_t layer, pos0, t, n_tiles;
+    const q_dot_traits *dt; /* Q.K dot (and its gemm) for the cache type */
+    float q_scale;          /* applied to Q before the dot (phi2), else 1 */
+    float scale;            /* applied to the scores */
 } attn_job;
 
-/* One (token, head) pair per item: causal softmax attention over the cache. */
-static void attend(void *arg, int64_t start, int64_t end, int ith) {
-    const attn_job *j = arg;
+/* Scores of nq queries of one head against cache rows 0..n_pos-1 of its KV head, one row of
+ * n_ctx per query: the cache type's gemm, which gives each score the bits of its dot, so a
+ * query's scores do not depend on the tile it is in. */
+static void tile_scores(const attn_job *j, int64_t h, int64_t t_lo, int64_t nq, float *scores, void *qconv) {
     rt_ctx *c = j->c;
     const rt_hparams *hp = &c->m->hp;
-    const int64_t hd = hp->head_dim, nq = rt_n_q(hp), n_qkv = nq + 2 * rt_n_kv(hp);
-    const int64_t group = hp->n_head / hp->n_head_kv;
-    const size_t kv_off = (size_t)hf_row_size(c->kv.type, hd); /* bytes per KV head */
-    float *scores = c->att_tmp + (size_t)ith * (size_t)c->att_stride;
-    float *vbuf = scores + c->n_ctx;        /* head_dim floats */
-    float *qbuf = vbuf + hd;                /* head_dim floats (pre-scaled query) */
-    void *qconv = qbuf + hd;                /* head_dim floats (query in the dot's type) */
-    for (int64_t item = start; item < end; item++) {
-        const int64_t t = item / hp->n_head, h = item % hp->n_head, g = h / group;
-        const int64_t pos = j->pos0 + t;
-        const float *q = c->qkv + t * n_qkv + h * hd;
+    const int64_t hd = hp->head_dim, n_qkv = rt_n_q(hp) + 2 * rt_n_kv(hp), g = h / (hp->n_head / hp->n_head_kv);
+    const size_t q_bytes = (size_t)hf_row_size(j->dt->act_type, hd);
+    float *qbuf = scores + c->att_stride - hd; /* the last head_dim floats of the thread's scratch */
+    for (int64_t i = 0; i < nq; i++) {
+        const float *q = c->qkv + (t_lo + i) * n_qkv + h * hd;
         if (j->q_scale != 1.0f) {
             for (int64_t d = 0; d < hd; d++) qbuf[d] = q[d] * j->q_scale;
             q = qbuf;
         }
-        q_act_from_f32(j->q_type, q, qconv, hd);
-        for (int64_t p = 0; p <= pos; p++)
-            scores[p] = j->dot(rt_kv_k_row(&c->kv, j->layer, p) + (size_t)g * kv_off, qconv, hd) * j->scale;
-        rt_softmax(scores, pos + 1);
-        float *out = c->attn + t * nq + h * hd;
-        for (int64_t d = 0; d < hd; d++) out[d] = 0.0f;
-        for (int64_t p = 0; p <= pos; p++) {
-            q_to_f32(c->kv.type, rt_kv_v_row(&c->kv, j->layer, p) + (size_t)g * kv_off, vbuf, hd);
-            for (int64_t d = 0; d < hd; d++) out[d] += scores[p] * vbuf[d];
+        q_act_from_f32(j->dt->act_type, q, (uint8_t *)qconv + (size_t)i * q_bytes, hd);
+    }
+    const int64_t n_pos = j->pos0 + t_lo + nq;
+    const size_t kv_off = (size_t)hf_row_size(c->kv.type, hd) * (size_t)g;
+    j->dt->gemm(rt_kv_k_row(&c->kv, j->layer, 0) + kv_off, c->kv.row_bytes, n_pos, qconv, q_bytes, nq, hd, scores,
+                c->n_ctx);
+    for (int64_t i = 0; i < nq; i++) {
+        float *row = scores + i * c->n_ctx;
+        const int64_t pos = j->pos0 + t_lo + i;
+        for (int64_t p = 0; p <= pos; p++) row[p] *= j->scale;
+        rt_softmax(row, pos + 1);
+    }
+}
+
+/* One (head, tile of queries) pair per item: causal softmax attention over the cache. Each
+ * K and V row is read once per tile; every output element still sums its positions in order. */
+static void attend(void *arg, int64_t start, int64_t end, int ith) {
+    const attn_job *j = arg;
+    rt_ctx *c = j->c;
+    const rt_hparams *hp = &c->m->hp;
+    const int64_t hd = hp->head_dim, nq_all = rt_n_q(hp), qt = c->att_qt;
+    const size_t kv_off_head = (size_t)hf_row_size(c->kv.type, hd);
+    float *scores = c->att_tmp + (size_t)ith * (size_t)c->att_stride; /* qt rows of n_ctx */
+    void *qconv = scores + qt * c->n_ctx;                                 /* qt x head_dim */
+    float *vbuf = scores + qt * (c->n_ctx + hd);                          /* head_dim */
+    for (int64_t item = start; item < end; item++) {
+        const int64_t h = item / j->n_tiles, t_lo = item % j->n_tiles * qt;
+        const int64_t nq = j->t - t_lo < qt ? j->t - t_lo : qt;
+        const int64_t g = h / (hp->n_head / hp->n_head_kv);
+        tile_scores(j, h, t_lo, nq, scores, qconv);
+        for (int64_t i = 0; i < nq; i++) memset(c->attn + (t_lo + i) * nq_all + h * hd, 0, (size_t)hd * sizeof(float));
+        const int64_t first_pos = j->pos0 + t_lo, n_pos = first_pos + nq;
+        for (int64_t p = 0; p < n_pos; p++) {
+            const uint8_t *vrow = rt_kv_v_row(&c->kv, j->layer, p) + (size_t)g * kv_off_head;
+            const float *v = (const float *)(const void *)vrow;
+            if (c->kv.type != HF_TYPE_F32) {
+                q_to_f32(c->kv.type, vrow, vbuf, hd);
+                v = vbuf;
+            }
+            for (int64_t i = p > first_pos ? p - first_pos : 0; i < nq; i++) {
+                float *out = c->attn + (t_lo + i) * nq_all + h * hd;
+                const float s = scores[i * c->n_ctx + p];
+                for (int64_t d = 0; d < hd; d++) out[d] += s * v[d];
+            }
         }
     }
 }
 
 static void attention(rt_ctx *c, int64_t layer, int64_t t, int64_t pos0) {
-    const q_dot_traits *dt = c->kernels.dot[c->kv.type];
     const float kq_scale = 1.0f / sqrtf((float)c->m->hp.head_dim);
     const int prescale = (c->m->arch_row->flags & RT_A_Q_PRESCALE) != 0;
-    attn_job j = {c, layer, pos0, dt->dot, dt->act_type, prescale ? kq_scale : 1.0f, prescale ? 1.0f : kq_scale};
-    rt_pool_run(c->pool, attend, &j, t * c->m->hp.n_head, 1);
+    const int64_t n_tiles = (t + c->att_qt - 1) / c->att_qt;
+    attn_job j = {c, layer, pos0, t, n_tiles, c->kernels.dot[c->kv.type], prescale ? kq_scale : 1.0f,
+                  prescale ? 1.0f : kq_scale};
+    rt_pool_run(c->pool, attend, &j, n_tiles * c->m->hp.n_head, 1);
 }
 
 /* Self-attention of t tokens whose normed input is xin; result [T x n_embd] in c->proj. */

@@ -11,8 +11,9 @@
 /* ==== Matmul ==== */
 
 size_t rt_acts_max_bytes(int64_t t, int64_t k) {
-    /* F32 is the widest activation type (4 bytes per element; Q8_0 is 34/32). */
-    return (size_t)t * (size_t)k * sizeof(float);
+    /* F32 is the widest activation type (4 bytes per element; Q8_0 is 34/32 plus 8/32 for the
+     * block sums, and at most 3 bytes to align them). */
+    return (size_t)t * (size_t)k * sizeof(float) + 8;
 }
 
 uint32_t rt_act_type_for(const rt_tensor *w) { return q_dot_ref(w->type)->act_type; }
@@ -23,19 +24,31 @@ typedef struct convert_job {
     int64_t ldx, k;
     uint8_t *buf;
     size_t row_bytes;
+    float *bd;      /* Q8_0: block scales and sums after the rows */
+    int32_t *bnsum;
 } convert_job;
 
 static void convert_rows(void *arg, int64_t start, int64_t end, int ith) {
     (void)ith;
     const convert_job *j = arg;
-    for (int64_t t = start; t < end; t++) q_act_from_f32(j->type, j->x + t * j->ldx, j->buf + (size_t)t * j->row_bytes, j->k);
+    const int64_t nb = j->k / Q8_0_BLOCK;
+    for (int64_t t = start; t < end; t++) {
+        uint8_t *row = j->buf + (size_t)t * j->row_bytes;
+        q_act_from_f32(j->type, j->x + t * j->ldx, row, j->k);
+        if (j->bd) qp_act_row_sums((const q_block_q8_0 *)(const void *)row, nb, j->bd + t * nb, j->bnsum + t * nb);
+    }
 }
 
 void rt_acts_convert(rt_pool *pool, uint32_t act_type, const float *x, int64_t ldx, int64_t t, int64_t k,
                      void *buf, rt_acts *out) {
-    convert_job j = {act_type, x, ldx, k, buf, (size_t)hf_row_size(act_type, k)};
+    convert_job j = {act_type, x, ldx, k, buf, (size_t)hf_row_size(act_type, k), NULL, NULL};
+    if (act_type == HF_TYPE_Q8_0) {
+        const size_t rows_end = ((size_t)t * j.row_bytes + 3) & ~(size_t)3;
+        j.bd = (float *)(void *)((uint8_t *)buf + rows_end);
+        j.bnsum = (int32_t *)(void *)(j.bd + t * (k / Q8_0_BLOCK));
+    }
     rt_pool_run(pool, convert_rows, &j, t, 4);
-    *out = (rt_acts){act_type, buf, j.row_bytes, t, k};
+    *out = (rt_acts){act_type, buf, j.row_bytes, t, k, j.bd, j.bnsum};
 }
 
 typedef struct matmul_job {
@@ -44,30 +57,44 @@ typedef struct matmul_job {
     float *y;
     int64_t ldy;
     q_gemm_fn gemm;
+    qp_gemm_fn packed_gemm; /* for rows [0, w->n_packed) */
+    qp_acts packed_x;
 } matmul_job;
 
 /* Rows [start, end) of W against every activation row, as one tile grid (quant_dot.h): the
  * chunk's weight rows stay in cache across the T tokens, each output computed exactly as
- * its dot would, so neither the chunking nor the thread count changes a bit. */
+ * its dot would, so neither the chunking nor the thread count changes a bit. Packed rows go
+ * through the group kernel (chunks are whole groups), the rest through the row kernel. */
 static void matmul_rows(void *arg, int64_t start, int64_t end, int ith) {
     (void)ith;
     const matmul_job *j = arg;
-    j->gemm((const uint8_t *)j->w->data + (size_t)start * j->w->row_bytes, j->w->row_bytes, end - start, j->x->data,
-            j->x->row_bytes, j->x->n_rows, j->x->k, j->y + start, j->ldy);
+    const rt_tensor *w = j->w;
+    const int64_t packed_end = end < w->n_packed ? end : w->n_packed;
+    if (start < packed_end) {
+        j->packed_gemm(w->packed + (size_t)(start / QP_ROWS) * qp_group_bytes(w->ne0), (packed_end - start) / QP_ROWS,
+                       &j->packed_x, 0, j->x->n_rows, j->y + start, j->ldy);
+        start = packed_end;
+    }
+    if (start < end)
+        j->gemm((const uint8_t *)w->data + (size_t)start * w->row_bytes, w->row_bytes, end - start, j->x->data,
+                j->x->row_bytes, j->x->n_rows, j->x->k, j->y + start, j->ldy);
 }
 
 void rt_kernels_pick(rt_kernel_set *ks) {
     for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_best(t);
+    ks->packed = qp_kernel_best();
 }
 
 void rt_kernels_pick_ref(rt_kernel_set *ks) {
     for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_ref(t);
+    ks->packed = qp_kernel_ref();
 }
 
 void rt_matmul(rt_pool *pool, const rt_kernel_set *ks, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy) {
-    matmul_job j = {w, x, y, ldy, ks->dot[w->type]->gemm};
-    /* Chunks of 32 rows (whole 8- and 4-row tiles) balance the threads and keep a chunk's
-     * weights in L2 while the tokens stream past; the split is over output rows only. */
+    matmul_job j = {w, x, y, ldy, ks->dot[w->type]->gemm, ks->packed->gemm,
+                    {x->data, x->row_bytes, x->bd, x->bnsum, x->k / Q8_0_BLOCK}};
+    /* Chunks of 32 rows (whole 16-row groups and 4-row tiles) balance the threads and keep a
+     * chunk's weights in L2 while the tokens stream past; the split is over output rows only. */
     rt_pool_run(pool, matmul_rows, &j, w->ne1, 32);
 }
 

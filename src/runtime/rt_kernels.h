@@ -13,6 +13,7 @@
 
 #include "base/dtype.h"
 #include "quant/quant_dot.h"
+#include "quant/quant_pack.h"
 #include "runtime/rt_model.h"
 #include "runtime/rt_pool.h"
 
@@ -29,12 +30,17 @@ typedef struct rt_acts {
     size_t row_bytes;
     int64_t n_rows;   /* T */
     int64_t k;        /* K */
+    /* Q8_0 only: per row and block the scale as float and -128 * the sum of the quants, for
+     * the packed kernels (qp_acts in quant_pack.h) */
+    const float *bd;
+    const int32_t *bnsum;
 } rt_acts;
 
 /* The dot-product kernels of each weight type, chosen once (when a context is created) from
  * the CPU's features, so no matmul probes or looks them up again. */
 typedef struct rt_kernel_set {
     const q_dot_traits *dot[HF_TYPE_COUNT]; /* NULL for types the runtime cannot multiply */
+    const qp_kernel *packed;                /* for Q8_0 matrices repacked at load (rt_repack.h) */
 } rt_kernel_set;
 
 /* The best bit-identical implementation per type on this CPU (q_dot_best). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/dtype.h"
+#include "runtime/rt_repack.h"
 
 /* Architectures and their tensor tables live in rt_arch.c; this file only interprets them. */
 
@@ -221,7 +222,8 @@ static hf_status take_tensor(loader *L, rt_tensor *out, const char *name, tensor
     hf_status st = check_tensor(L, t, role, ne0, ne1, err);
     if (st != HF_OK) return st;
     L->used[L->n_used++] = t;
-    *out = (rt_tensor){t->name, t->data, t->type, ne0, ne1, (size_t)hf_row_size(t->type, ne0)};
+    *out = (rt_tensor){.name = t->name, .data = t->data, .type = t->type, .ne0 = ne0, .ne1 = ne1,
+                       .row_bytes = (size_t)hf_row_size(t->type, ne0)};
     return HF_OK;
 }
 
@@ -380,12 +382,23 @@ hf_status rt_model_from_gguf(rt_model **out, gguf_file *f, hf_err *err) {
     return HF_OK;
 }
 
-hf_status rt_model_load(rt_model **out, const char *path, hf_err *err) {
+rt_model_params rt_model_default_params(void) { return (rt_model_params){1}; }
+
+hf_status rt_model_load_with(rt_model **out, const char *path, const rt_model_params *p, hf_err *err) {
     *out = NULL;
     gguf_file *f;
     hf_status st = gguf_open(&f, path, err);
-    if (st != HF_OK) return st;
-    return rt_model_from_gguf(out, f, err);
+    if (st == HF_OK) st = rt_model_from_gguf(out, f, err);
+    if (st == HF_OK && p->repack && (st = rt_model_repack(*out, err)) != HF_OK) {
+        rt_model_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+hf_status rt_model_load(rt_model **out, const char *path, hf_err *err) {
+    const rt_model_params p = rt_model_default_params();
+    return rt_model_load_with(out, path, &p, err);
 }
 
 void rt_model_free(rt_model *m) {
@@ -393,6 +406,7 @@ void rt_model_free(rt_model *m) {
     if (m->layers)
         for (int64_t il = 0; il < m->hp.n_layer; il++) free(m->layers[il].bqkv_owned);
     free(m->layers);
+    free(m->packed_mem);
     gguf_close(m->file);
     free(m);
 }

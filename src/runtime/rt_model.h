@@ -38,6 +38,10 @@ typedef struct rt_tensor {
     uint32_t type;     /* ggml type id */
     int64_t ne0, ne1;  /* ne0 = row length (contiguous), ne1 = number of rows */
     size_t row_bytes;  /* bytes of one row of ne0 elements */
+    /* Q8_0 matrices after rt_model_repack: rows [0, n_packed) in 16-row groups (quant_pack.h);
+     * NULL / 0 when not packed (the rows are then read from data). */
+    const uint8_t *packed;
+    int64_t n_packed;
 } rt_tensor;
 
 typedef struct rt_hparams {
@@ -91,11 +95,23 @@ typedef struct rt_model {
     rt_tensor output_b;   /* [n_vocab] F32, optional (phi2) */
     int output_tied;
     rt_layer *layers;     /* [n_layer] */
+    uint8_t *packed_mem;  /* rt_model_repack's groups (freed with the model), or NULL */
+    size_t packed_bytes;
+    int64_t n_packed_tensors;
 } rt_model;
 
-/* Loads path; on success *out owns the mapping. */
+/* How a model is loaded. */
+typedef struct rt_model_params {
+    int repack; /* copy Q8_0 matrices into the packed kernels' groups (rt_repack.h); default 1 */
+} rt_model_params;
+
+rt_model_params rt_model_default_params(void);
+
+/* Loads path with the default parameters; on success *out owns the mapping. */
 hf_status rt_model_load(rt_model **out, const char *path, hf_err *err);
-/* Same from an already opened file; takes ownership of f (closed on failure too). */
+hf_status rt_model_load_with(rt_model **out, const char *path, const rt_model_params *p, hf_err *err);
+/* Same from an already opened file, without repacking; takes ownership of f (closed on
+ * failure too). */
 hf_status rt_model_from_gguf(rt_model **out, gguf_file *f, hf_err *err);
 void rt_model_free(rt_model *m); /* NULL is a no-op */
 

@@ -1,0 +1,93 @@
+/* Packed Q8_0 groups: the layout, the plain C kernel and the CPU dispatch (quant_pack.h). */
+#include "quant/quant_pack.h"
+
+#include <string.h>
+
+#include "base/f16.h"
+#include "quant/quant_dot.h"
+#include "quant/quant_pack_simd.h"
+
+size_t qp_group_bytes(int64_t k) { return (size_t)(k / Q8_0_BLOCK) * QP_ROWS * sizeof(q_block_q8_0); }
+
+void qp_pack_group(const uint8_t *rows, size_t row_stride, int64_t k, uint8_t *dst) {
+    const int64_t nb = k / Q8_0_BLOCK;
+    uint8_t *scales = dst + (size_t)nb * 512;
+    for (int r = 0; r < QP_ROWS; r++) {
+        const uint8_t *row = rows + (size_t)r * row_stride; /* a mapping's rows need not be aligned */
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = row + (size_t)b * sizeof(q_block_q8_0);
+            memcpy(scales + (size_t)(b * QP_ROWS + r) * 2, blk, 2);
+            for (int j = 0; j < 8; j++) {
+                uint32_t word; /* 4 signed bytes + 128 each = flip each byte's top bit */
+                memcpy(&word, blk + 2 + 4 * j, 4);
+                word ^= 0x80808080u;
+                memcpy(dst + (size_t)b * 512 + (size_t)j * 64 + (size_t)r * 4, &word, 4);
+            }
+        }
+    }
+}
+
+void qp_act_row_sums(const q_block_q8_0 *row, int64_t nb, float *d, int32_t *nsum) {
+    for (int64_t b = 0; b < nb; b++) {
+        int32_t s = 0;
+        for (int j = 0; j < Q8_0_BLOCK; j++) s += row[b].qs[j];
+        d[b] = hf_f16_to_f32(row[b].d);
+        nsum[b] = -128 * s;
+    }
+}
+
+/* One output: the Q8_0 dot's arithmetic (quant_pack.h) on row r of a group. */
+static float group_row_dot(const uint8_t *wp, int64_t nb, int r, const qp_acts *x, int64_t t) {
+    const uint16_t *scales = (const uint16_t *)(const void *)(wp + (size_t)nb * 512);
+    const q_block_q8_0 *a = (const q_block_q8_0 *)(const void *)(x->rows + (size_t)t * x->row_stride);
+    float acc = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *q = wp + (size_t)b * 512 + (size_t)r * 4;
+        int32_t isum = x->nsum[t * nb + b];
+        for (int j = 0; j < 8; j++)
+            for (int e = 0; e < 4; e++) isum += (int32_t)q[j * 64 + e] * (int32_t)a[b].qs[4 * j + e];
+        const float d = hf_f16_to_f32(scales[b * QP_ROWS + r]) * x->d[t * nb + b];
+        acc += (float)isum * d;
+    }
+    return acc;
+}
+
+static void gemm_ref(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
+                     int64_t ldy) {
+    const size_t gb = (size_t)x->nb * QP_ROWS * sizeof(q_block_q8_0);
+    for (int64_t g = 0; g < n_groups; g++)
+        for (int64_t t = 0; t < n_tok; t++)
+            for (int r = 0; r < QP_ROWS; r++) y[t * ldy + g * QP_ROWS + r] = group_row_dot(wp + g * gb, x->nb, r, x, t0 + t);
+}
+
+void qp_gemm_by_tiles(const qp_tile_fn *tiles, int max_tok, const uint8_t *wp, int64_t n_groups, const qp_acts *x,
+                      int64_t t0, int64_t n_tok, float *y, int64_t ldy) {
+    const size_t gb = qp_group_bytes(x->nb * Q8_0_BLOCK);
+    for (int64_t g = 0; g < n_groups; g++) {
+        const uint8_t *w = wp + (size_t)g * gb;
+        float *yg = y + g * QP_ROWS;
+        int64_t t = 0;
+        for (; t + max_tok <= n_tok; t += max_tok) tiles[max_tok](w, x, t0 + t, yg + t * ldy, ldy);
+        if (t < n_tok) tiles[n_tok - t](w, x, t0 + t, yg + t * ldy, ldy);
+    }
+}
+
+static const qp_kernel KERNEL_REF = {gemm_ref, "ref"};
+
+const qp_kernel *qp_kernel_ref(void) { return &KERNEL_REF; }
+
+int qp_kernels_available(const qp_kernel **out, int cap) {
+    int n = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    if (n < cap && q_cpu_has_avx512vnni()) out[n++] = qp_kernel_avx512vnni();
+    if (n < cap && q_cpu_has_avx2_f16c()) out[n++] = qp_kernel_avx2();
+#endif
+    if (n < cap) out[n++] = &KERNEL_REF;
+    return n;
+}
+
+const qp_kernel *qp_kernel_best(void) {
+    const qp_kernel *k[1];
+    qp_kernels_available(k, 1);
+    return k[0];
+}

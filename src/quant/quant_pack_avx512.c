@@ -1,0 +1,64 @@
+/* Packed Q8_0 kernel for AVX-512 VNNI; compiled with -mavx512f/bw/vl/dq/vnni (CMake, *_avx512.c),
+ * used only after q_cpu_has_avx512vnni. Each __m512 holds the 16 outputs of one group for one
+ * token: vpdpbusd adds 4 products per lane exactly, the rest is the reference's multiply, then
+ * add (never FMA: bit-identity with quant_pack.c is the contract). */
+#include <immintrin.h>
+
+#include "quant/quant_pack_simd.h"
+
+#define MAX_TOK 8 /* tokens per tile: 8 weight + 8 accumulator + 8 integer-sum registers of 32 */
+#define UNROLL _Pragma("GCC unroll 8")
+
+/* One group against n_tok (constant after inlining) tokens starting at t0. */
+static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, const qp_acts *x, int64_t t0,
+                                                              const int n_tok, float *y, int64_t ldy) {
+    const int64_t nb = x->nb;
+    const uint16_t *scales = (const uint16_t *)(const void *)(wp + (size_t)nb * 512);
+    const q_block_q8_0 *a[MAX_TOK];
+    const float *ad[MAX_TOK];
+    const int32_t *an[MAX_TOK];
+    __m512 acc[MAX_TOK];
+    UNROLL for (int c = 0; c < n_tok; c++) {
+        a[c] = (const q_block_q8_0 *)(const void *)(x->rows + (size_t)(t0 + c) * x->row_stride);
+        ad[c] = x->d + (t0 + c) * nb;
+        an[c] = x->nsum + (t0 + c) * nb;
+        acc[c] = _mm512_setzero_ps();
+    }
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *q = wp + (size_t)b * 512;
+        __m512i w[8];
+        UNROLL for (int j = 0; j < 8; j++) w[j] = _mm512_loadu_si512((const void *)(q + 64 * j));
+        const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(scales + b * 16)));
+        UNROLL for (int c = 0; c < n_tok; c++) {
+            const int8_t *qs = a[c][b].qs;
+            /* two half sums (words 0-3, 4-7): shorter dependency chains, the same exact integer */
+            __m512i lo = _mm512_set1_epi32(an[c][b]), hi = _mm512_setzero_si512();
+            UNROLL for (int j = 0; j < 4; j++) {
+                lo = _mm512_dpbusd_epi32(lo, w[j], _mm512_set1_epi32(qp_load_word(qs + 4 * j)));
+                hi = _mm512_dpbusd_epi32(hi, w[j + 4], _mm512_set1_epi32(qp_load_word(qs + 4 * j + 16)));
+            }
+            const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(ad[c][b]));
+            acc[c] = _mm512_add_ps(acc[c], _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(lo, hi)), d));
+        }
+    }
+    UNROLL for (int c = 0; c < n_tok; c++) _mm512_storeu_ps(y + c * ldy, acc[c]);
+}
+
+QP_DEFINE_TILE(1)
+QP_DEFINE_TILE(2)
+QP_DEFINE_TILE(3)
+QP_DEFINE_TILE(4)
+QP_DEFINE_TILE(5)
+QP_DEFINE_TILE(6)
+QP_DEFINE_TILE(7)
+QP_DEFINE_TILE(8)
+static const qp_tile_fn TILES[MAX_TOK + 1] = {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8};
+
+static void gemm_avx512vnni(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
+                            int64_t ldy) {
+    qp_gemm_by_tiles(TILES, MAX_TOK, wp, n_groups, x, t0, n_tok, y, ldy);
+}
+
+static const qp_kernel KERNEL = {gemm_avx512vnni, "avx512vnni"};
+
+const qp_kernel *qp_kernel_avx512vnni(void) { return &KERNEL; }

@@ -1,0 +1,89 @@
+/* Load-time repacking of Q8_0 matrices into 16-row groups (rt_repack.h). */
+#include "runtime/rt_repack.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "base/dtype.h"
+#include "quant/quant_pack.h"
+
+#define PACK_ALIGN 64 /* a cache line; group sizes are multiples of 64 bytes whenever k/32 is even */
+
+/* The matmul weights of a layer, in a fixed order. */
+static int layer_matrices(rt_layer *ly, rt_tensor **out) {
+    rt_tensor *all[] = {&ly->wqkv, &ly->wq, &ly->wk, &ly->wv, &ly->wo, &ly->w_gate, &ly->w_up, &ly->w_down};
+    int n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) out[n++] = all[i];
+    return n;
+}
+
+static int packable(const rt_tensor *t) { return t->data && t->type == HF_TYPE_Q8_0 && t->ne1 >= QP_ROWS && !t->packed; }
+
+static int64_t packed_rows(const rt_tensor *t) { return t->ne1 - t->ne1 % QP_ROWS; }
+
+static size_t packed_size(const rt_tensor *t) {
+    return (size_t)(packed_rows(t) / QP_ROWS) * qp_group_bytes(t->ne0);
+}
+
+/* Drops the mapped pages that lie wholly inside [p, p + n) from the resident set; they come
+ * back from the page cache if anything reads them again (a tied output's embedding rows). */
+static void release_mapped(const void *p, size_t n) {
+    const long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return;
+    const uintptr_t lo = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    const uintptr_t hi = ((uintptr_t)p + n) & ~((uintptr_t)page - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+static void pack_tensor(rt_tensor *t, uint8_t *dst) {
+    const int64_t n = packed_rows(t);
+    const size_t gb = qp_group_bytes(t->ne0);
+    for (int64_t g = 0; g < n / QP_ROWS; g++)
+        qp_pack_group((const uint8_t *)t->data + (size_t)(g * QP_ROWS) * t->row_bytes, t->row_bytes, t->ne0,
+                      dst + (size_t)g * gb);
+    t->packed = dst;
+    t->n_packed = n;
+}
+
+/* Visits every packable matrix: sizing pass (dst NULL) or packing pass. */
+static size_t walk(rt_model *m, uint8_t *dst, int64_t *count) {
+    size_t off = 0;
+    const int mapped = gguf_is_file_mapping(m->file);
+    rt_tensor *mats[9];
+    for (int64_t il = -1; il < m->hp.n_layer; il++) {
+        int n = 0;
+        if (il < 0) mats[n++] = &m->output;
+        else n = layer_matrices(&m->layers[il], mats);
+        for (int i = 0; i < n; i++) {
+            rt_tensor *t = mats[i];
+            if (!packable(t)) continue;
+            const size_t bytes = packed_size(t);
+            if (dst) {
+                pack_tensor(t, dst + off);
+                /* a tied head shares its rows with tok_embd, which row lookups still read */
+                if (mapped && !(t == &m->output && m->output_tied)) release_mapped(t->data, (size_t)t->n_packed * t->row_bytes);
+            }
+            off += (bytes + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN;
+            ++*count;
+        }
+    }
+    return off;
+}
+
+hf_status rt_model_repack(rt_model *m, hf_err *err) {
+    int64_t count = 0;
+    const size_t total = walk(m, NULL, &count);
+    if (total == 0) return HF_OK;
+    void *mem = NULL;
+    if (posix_memalign(&mem, PACK_ALIGN, total) != 0)
+        return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory repacking %lld Q8_0 matrices (%zu bytes)",
+                       gguf_path(m->file), (long long)count, total);
+    count = 0;
+    walk(m, mem, &count);
+    m->packed_mem = mem;
+    m->packed_bytes = total;
+    m->n_packed_tensors = count;
+    return HF_OK;
+}

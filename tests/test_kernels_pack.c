@@ -1,0 +1,107 @@
+/* Packed Q8_0 kernels (quant_pack.h): every kernel this CPU runs gives, for every output, the
+ * bits of the Q8_0 row dot (q_dot_ref) on the unpacked rows (memcmp), over row lengths,
+ * group counts and token counts that hit every tile remainder; and the best kernel the CPU
+ * supports is the one chosen. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "base/f16.h"
+#include "quant/quant.h"
+#include "quant/quant_dot.h"
+#include "quant/quant_pack.h"
+
+static uint64_t rng_state = 7;
+static uint32_t next_u32(void) {
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(rng_state >> 33);
+}
+static float frand(void) { return (float)next_u32() / 2147483648.0f - 1.0f; }
+
+/* Weight rows straight from random bytes: any int8 including -128 (a file may hold it) and
+ * scales over a wide range. */
+static void random_weight_rows(q_block_q8_0 *w, int64_t n_blocks) {
+    for (int64_t b = 0; b < n_blocks; b++) {
+        w[b].d = hf_f32_to_f16(frand() * (b % 7 == 0 ? 1000.0f : 0.01f));
+        for (int j = 0; j < Q8_0_BLOCK; j++) w[b].qs[j] = (int8_t)(next_u32() & 0xff);
+    }
+}
+
+static void check_kernel(const qp_kernel *kern, int64_t k, int64_t n_groups, int64_t n_tok) {
+    const int64_t nb = k / Q8_0_BLOCK, n_rows = n_groups * QP_ROWS;
+    const size_t row_bytes = (size_t)nb * sizeof(q_block_q8_0);
+    q_block_q8_0 *w = malloc((size_t)n_rows * row_bytes);
+    random_weight_rows(w, n_rows * nb);
+    uint8_t *packed = malloc((size_t)n_groups * qp_group_bytes(k));
+    assert_int_equal(qp_group_bytes(k), QP_ROWS * row_bytes); /* repacking keeps the size */
+    for (int64_t g = 0; g < n_groups; g++)
+        qp_pack_group((const uint8_t *)w + (size_t)g * QP_ROWS * row_bytes, row_bytes, k, packed + g * qp_group_bytes(k));
+    /* activations from the quantizer, one extra leading row so t0 > 0 is covered */
+    const int64_t t0 = 1, rows = n_tok + t0;
+    float *xf = malloc((size_t)(rows * k) * sizeof(float));
+    for (int64_t i = 0; i < rows * k; i++) xf[i] = frand() * (i % 97 == 0 ? 50.0f : 1.0f);
+    q_block_q8_0 *x = malloc((size_t)rows * row_bytes);
+    float *xd = malloc((size_t)(rows * nb) * sizeof(float));
+    int32_t *xn = malloc((size_t)(rows * nb) * sizeof(int32_t));
+    for (int64_t t = 0; t < rows; t++) {
+        q_quantize_row_q8_0(xf + t * k, x + t * nb, k);
+        qp_act_row_sums(x + t * nb, nb, xd + t * nb, xn + t * nb);
+    }
+    const qp_acts acts = {(const uint8_t *)x, row_bytes, xd, xn, nb};
+    const int64_t ldy = n_rows + 3;
+    float *y = malloc((size_t)(n_tok * ldy) * sizeof(float));
+    kern->gemm(packed, n_groups, &acts, t0, n_tok, y, ldy);
+    const q_dot_fn dot = q_dot_ref(HF_TYPE_Q8_0)->dot;
+    for (int64_t t = 0; t < n_tok; t++)
+        for (int64_t r = 0; r < n_rows; r++) {
+            const float want = dot(w + r * nb, x + (t0 + t) * nb, k), got = y[t * ldy + r];
+            if (memcmp(&want, &got, sizeof want) != 0)
+                fail_msg("%s k=%lld groups=%lld tokens=%lld: row %lld token %lld: %.9g, row dot %.9g", kern->impl,
+                         (long long)k, (long long)n_groups, (long long)n_tok, (long long)r, (long long)t, (double)got,
+                         (double)want);
+        }
+    free(w);
+    free(packed);
+    free(xf);
+    free(x);
+    free(xd);
+    free(xn);
+    free(y);
+}
+
+static void every_packed_kernel_gives_the_row_dot_bits(void **state) {
+    (void)state;
+    const qp_kernel *kernels[4];
+    const int n = qp_kernels_available(kernels, 4);
+    static const int64_t ks[] = {32, 64, 96, 352, 1024};
+    for (int i = 0; i < n; i++) {
+        printf("packed Q8_0 kernel '%s'\n", kernels[i]->impl);
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+            for (int64_t g = 1; g <= 3; g++)
+                for (int64_t t = 1; t <= 19; t += (t < 10 ? 1 : 9)) check_kernel(kernels[i], ks[ki], g, t);
+    }
+}
+
+static void the_best_kernel_the_cpu_supports_is_chosen(void **state) {
+    (void)state;
+    const char *best = qp_kernel_best()->impl;
+    printf("best packed Q8_0 kernel '%s'\n", best);
+    if (q_cpu_has_avx512vnni()) assert_string_equal(best, "avx512vnni");
+    else if (q_cpu_has_avx2_f16c()) {
+        assert_string_equal(best, "avx2");
+        printf("this CPU lacks AVX-512 VNNI: that kernel is not compared here\n");
+    } else {
+        assert_string_equal(best, "ref");
+        printf("this CPU lacks AVX2 and AVX-512: no fast kernel to compare, skipped\n");
+        skip();
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_packed_kernel_gives_the_row_dot_bits),
+        cmocka_unit_test(the_best_kernel_the_cpu_supports_is_chosen),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
