@@ -102,6 +102,35 @@ static void f32_reference_follows_the_documented_lane_order(void **state) {
     assert_memory_equal(&got, &s, sizeof s);
 }
 
+/* The float types' axpy (attention's V accumulation) gives the reference's bits for every
+ * length, including the scalar tail. */
+static void axpy_fast_path_is_bit_identical_to_reference(void **state) {
+    (void)state;
+    if (!q_cpu_has_avx2_f16c()) {
+        printf("this CPU lacks AVX2/F16C: no fast axpy to compare, skipped\n");
+        skip();
+    }
+    for (int ti = 0; ti < 3; ti++) {
+        const uint32_t t = TYPES[ti];
+        const q_dot_traits *ref = q_dot_ref(t), *best = q_dot_best(t);
+        assert_ptr_not_equal(ref->axpy, best->axpy);
+        for (int64_t n = 1; n <= 80; n++) {
+            uint8_t *x = malloc(hf_row_size(t, n));
+            float *ya = malloc((size_t)n * sizeof(float)), *yb = malloc((size_t)n * sizeof(float));
+            fill_row(t, x, n, 3.0f);
+            for (int64_t i = 0; i < n; i++) ya[i] = yb[i] = frand() * 10.0f;
+            const float a = frand();
+            ref->axpy(ya, a, x, n);
+            best->axpy(yb, a, x, n);
+            if (memcmp(ya, yb, (size_t)n * sizeof(float)) != 0) fail_msg("%s axpy n=%lld differs", hf_type_info(t)->name, (long long)n);
+            free(x);
+            free(ya);
+            free(yb);
+        }
+    }
+    assert_null(q_dot_ref(HF_TYPE_Q8_0)->axpy);
+}
+
 static void unsupported_types_have_no_kernel(void **state) {
     (void)state;
     assert_null(q_dot_ref(HF_TYPE_Q4_0));
@@ -114,6 +143,7 @@ int main(void) {
         cmocka_unit_test(best_path_is_bit_identical_to_reference_for_all_types_and_lengths),
         cmocka_unit_test(q8_0_minus_128_weights_are_exact),
         cmocka_unit_test(f32_reference_follows_the_documented_lane_order),
+        cmocka_unit_test(axpy_fast_path_is_bit_identical_to_reference),
         cmocka_unit_test(unsupported_types_have_no_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

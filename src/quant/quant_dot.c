@@ -69,14 +69,23 @@ DEFINE_REF_GEMM(gemm_f16_ref, dot_f16_ref)
 DEFINE_REF_GEMM(gemm_bf16_ref, dot_bf16_ref)
 DEFINE_REF_GEMM(gemm_q8_0_ref, dot_q8_0_ref)
 
+#define DEFINE_REF_AXPY(name, elem_t, load)                                   \
+    static void name(float *y, float a, const void *xv, int64_t n) {          \
+        const elem_t *x = xv;                                                 \
+        for (int64_t i = 0; i < n; i++) y[i] += a * load(x + i);              \
+    }
+DEFINE_REF_AXPY(axpy_f32_ref, float, load_f32)
+DEFINE_REF_AXPY(axpy_f16_ref, uint16_t, load_f16)
+DEFINE_REF_AXPY(axpy_bf16_ref, uint16_t, load_bf16)
+
 /* Rows indexed by weight type; a row with dot == NULL is unsupported. To add
  * a type: its activation type, a reference dot, and q_from_f32 support for the
  * activation type in quant.c. */
 static const q_dot_traits DOT_REF[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref},
-    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref},
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref},
+    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref, axpy_bf16_ref},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL},
 };
 
 const q_dot_traits *q_dot_ref(uint32_t wtype) {

@@ -49,11 +49,17 @@ typedef float (*q_dot_fn)(const void *w, const void *x, int64_t k);
 typedef void (*q_gemm_fn)(const void *w, size_t w_stride, int64_t n_rows, const void *x, size_t x_stride,
                           int64_t n_tok, int64_t k, float *y, int64_t ldy);
 
+/* y[i] += a * x[i] for i < n, x a row of the weight type (element-wise: multiply, then add,
+ * so every width gives the same bits); for the float types (attention's V rows), NULL for
+ * Q8_0. */
+typedef void (*q_axpy_fn)(float *y, float a, const void *x, int64_t n);
+
 typedef struct q_dot_traits {
     uint32_t act_type; /* activation type the weight row is multiplied with */
     q_dot_fn dot;      /* scalar reference or a bit-identical fast path */
     const char *impl;  /* "ref" or "avx2": for logs and benches */
     q_gemm_fn gemm;    /* the same products, several at a time */
+    q_axpy_fn axpy;
 } q_dot_traits;
 
 /* Plain C reference for a weight type; NULL if the type is not supported. */

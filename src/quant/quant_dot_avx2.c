@@ -163,11 +163,25 @@ static void gemm_q8_0_avx2(const void *wv, size_t ws, int64_t nr, const void *xv
         for (int64_t t = 0; t < nt; t++) y[t * ldy + r] = dot_q8_0_avx2(w + (size_t)r * ws, x + (size_t)t * xs, k);
 }
 
+/* y += a * x, 8 elements at a time (element-wise, so the same bits as the reference). */
+#define DEFINE_AVX2_AXPY(name, elem_t, load8, load1)                                  \
+    static void name(float *y, float a, const void *xv, int64_t n) {                  \
+        const elem_t *x = xv;                                                         \
+        const __m256 av = _mm256_set1_ps(a);                                          \
+        int64_t i = 0;                                                                \
+        for (; i + 8 <= n; i += 8)                                                    \
+            _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(av, load8(x + i)))); \
+        for (; i < n; i++) y[i] += a * load1(x + i);                                  \
+    }
+DEFINE_AVX2_AXPY(axpy_f32_avx2, float, load8_f32, load1_f32)
+DEFINE_AVX2_AXPY(axpy_f16_avx2, uint16_t, load8_f16, load1_f16)
+DEFINE_AVX2_AXPY(axpy_bf16_avx2, uint16_t, load8_bf16, load1_bf16)
+
 static const q_dot_traits DOT_AVX2[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_avx2, "avx2", gemm_f32_avx2},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_avx2, "avx2", gemm_f16_avx2},
-    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_avx2, "avx2", gemm_bf16_avx2},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_avx2, "avx2", gemm_q8_0_avx2},
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_avx2, "avx2", gemm_f32_avx2, axpy_f32_avx2},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_avx2, "avx2", gemm_f16_avx2, axpy_f16_avx2},
+    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_avx2, "avx2", gemm_bf16_avx2, axpy_bf16_avx2},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_avx2, "avx2", gemm_q8_0_avx2, NULL},
 };
 
 const q_dot_traits *q_dot_avx2(uint32_t wtype) {

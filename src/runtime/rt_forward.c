@@ -29,7 +29,7 @@ struct rt_ctx {
     float *up;       /* [T x n_ff] */
     float *rope_cs;  /* [T x n_rot] cos/sin per token */
     void *acts;      /* converted activations, rt_acts_max_bytes(T, max K) */
-    float *att_tmp;  /* per thread: att_qt x n_ctx scores, att_qt converted queries, V row, scaled Q */
+    float *att_tmp;  /* per thread: att_qt x n_ctx scores, att_qt converted queries, scaled Q */
     int64_t att_stride;
     int64_t att_qt;  /* queries per attention work item (a tile sharing each K and V row read) */
 };
@@ -52,7 +52,7 @@ static hf_status alloc_scratch(rt_ctx *c, hf_err *err) {
     /* Up to 16 queries per tile, fewer when the context would make the scores scratch large. */
     c->att_qt = ATT_MAX_QT < c->n_ubatch ? ATT_MAX_QT : c->n_ubatch;
     while (c->att_qt > 1 && (size_t)c->att_qt * (size_t)c->n_ctx > ATT_MAX_SCORES) c->att_qt /= 2;
-    c->att_stride = c->att_qt * (c->n_ctx + hp->head_dim) + 2 * hp->head_dim;
+    c->att_stride = c->att_qt * (c->n_ctx + hp->head_dim) + hp->head_dim;
     c->x = malloc(T * (size_t)hp->n_embd * sizeof(float));
     c->xn = malloc(T * (size_t)hp->n_embd * sizeof(float));
     c->qkv = malloc(T * (size_t)n_qkv * sizeof(float));
@@ -243,7 +243,6 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
     const size_t kv_off_head = (size_t)hf_row_size(c->kv.type, hd);
     float *scores = c->att_tmp + (size_t)ith * (size_t)c->att_stride; /* qt rows of n_ctx */
     void *qconv = scores + qt * c->n_ctx;                                 /* qt x head_dim */
-    float *vbuf = scores + qt * (c->n_ctx + hd);                          /* head_dim */
     for (int64_t item = start; item < end; item++) {
         const int64_t h = item / j->n_tiles, t_lo = item % j->n_tiles * qt;
         const int64_t nq = j->t - t_lo < qt ? j->t - t_lo : qt;
@@ -252,17 +251,9 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
         for (int64_t i = 0; i < nq; i++) memset(c->attn + (t_lo + i) * nq_all + h * hd, 0, (size_t)hd * sizeof(float));
         const int64_t first_pos = j->pos0 + t_lo, n_pos = first_pos + nq;
         for (int64_t p = 0; p < n_pos; p++) {
-            const uint8_t *vrow = rt_kv_v_row(&c->kv, j->layer, p) + (size_t)g * kv_off_head;
-            const float *v = (const float *)(const void *)vrow;
-            if (c->kv.type != HF_TYPE_F32) {
-                q_to_f32(c->kv.type, vrow, vbuf, hd);
-                v = vbuf;
-            }
-            for (int64_t i = p > first_pos ? p - first_pos : 0; i < nq; i++) {
-                float *out = c->attn + (t_lo + i) * nq_all + h * hd;
-                const float s = scores[i * c->n_ctx + p];
-                for (int64_t d = 0; d < hd; d++) out[d] += s * v[d];
-            }
+            const uint8_t *v = rt_kv_v_row(&c->kv, j->layer, p) + (size_t)g * kv_off_head;
+            for (int64_t i = p > first_pos ? p - first_pos : 0; i < nq; i++)
+                j->dt->axpy(c->attn + (t_lo + i) * nq_all + h * hd, scores[i * c->n_ctx + p], v, hd);
         }
     }
 }
