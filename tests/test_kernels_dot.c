@@ -27,38 +27,49 @@ static void fill_row(uint32_t type, void *dst, int64_t k, float scale) {
     free(f);
 }
 
-static void best_path_is_bit_identical_to_reference_for_all_types_and_lengths(void **state) {
+/* An activation row as the kernels get it (q_act_from_f32). */
+static void fill_act_row(uint32_t act_type, void *dst, int64_t k, float scale) {
+    float *f = malloc((size_t)k * sizeof(float));
+    for (int64_t i = 0; i < k; i++) f[i] = frand() * scale;
+    q_act_from_f32(act_type, f, dst, k);
+    free(f);
+}
+
+/* Every fast implementation this CPU runs gives the reference's bits, and the best one is
+ * the one chosen (else this test would compare the reference with itself); without AVX2 it
+ * says so instead of passing silently. */
+static void fast_paths_are_bit_identical_to_reference_for_all_types_and_lengths(void **state) {
     (void)state;
     int compared = 0;
     for (int ti = 0; ti < 4; ti++) {
         const uint32_t t = TYPES[ti];
-        const q_dot_traits *ref = q_dot_ref(t), *best = q_dot_best(t);
+        const q_dot_traits *ref = q_dot_ref(t), *impls[4];
         assert_non_null(ref);
-        assert_non_null(best);
-        printf("%s: best implementation '%s'\n", hf_type_info(t)->name, best->impl);
-        /* Where the CPU has the fast path it must be the one chosen (else this test would
-         * compare the reference with itself); without it, say so instead of passing silently. */
-        if (q_cpu_has_avx2_f16c()) assert_string_equal(best->impl, "avx2");
+        const int n_impls = q_dot_impls(t, impls, 4);
+        printf("%s: best implementation '%s'\n", hf_type_info(t)->name, q_dot_best(t)->impl);
+        if (q_cpu_has_avx512vnni()) assert_string_equal(q_dot_best(t)->impl, "avx512");
+        else if (q_cpu_has_avx2_f16c()) assert_string_equal(q_dot_best(t)->impl, "avx2");
         else {
-            assert_ptr_equal(best, ref);
+            assert_ptr_equal(q_dot_best(t), ref);
             printf("this CPU lacks AVX2/F16C: no fast path to compare, skipped\n");
             skip();
         }
         const uint32_t blk = hf_type_info(t)->blck;
-        for (int64_t k = blk; k <= 1000; k += (blk == 1 ? 7 : 32)) {
-            uint8_t *w = malloc(hf_row_size(t, k)), *x = malloc(hf_row_size(ref->act_type, k));
-            for (int rep = 0; rep < 20; rep++) {
-                fill_row(t, w, k, rep % 5 == 0 ? 1000.0f : 1.0f);
-                fill_row(ref->act_type, x, k, rep % 3 == 0 ? 1e-3f : 3.0f);
-                const float a = ref->dot(w, x, k), b = best->dot(w, x, k);
-                if (memcmp(&a, &b, sizeof a) != 0)
-                    fail_msg("%s k=%lld: ref %.9g vs %s %.9g", hf_type_info(t)->name, (long long)k, (double)a,
-                             best->impl, (double)b);
-                compared++;
+        for (int ii = 0; ii + 1 < n_impls; ii++)
+            for (int64_t k = blk; k <= 1000; k += (blk == 1 ? 7 : 32)) {
+                uint8_t *w = malloc(hf_row_size(t, k)), *x = malloc(q_act_row_bytes(ref->act_type, k));
+                for (int rep = 0; rep < 20; rep++) {
+                    fill_row(t, w, k, rep % 5 == 0 ? 1000.0f : 1.0f);
+                    fill_act_row(ref->act_type, x, k, rep % 3 == 0 ? 1e-3f : 3.0f);
+                    const float a = ref->dot(w, x, k), b = impls[ii]->dot(w, x, k);
+                    if (memcmp(&a, &b, sizeof a) != 0)
+                        fail_msg("%s k=%lld: ref %.9g vs %s %.9g", hf_type_info(t)->name, (long long)k, (double)a,
+                                 impls[ii]->impl, (double)b);
+                    compared++;
+                }
+                free(w);
+                free(x);
             }
-            free(w);
-            free(x);
-        }
     }
     assert_true(compared > 1000);
 }
@@ -104,7 +115,7 @@ static void f32_reference_follows_the_documented_lane_order(void **state) {
 
 /* The float types' axpy (attention's V accumulation) gives the reference's bits for every
  * length, including the scalar tail. */
-static void axpy_fast_path_is_bit_identical_to_reference(void **state) {
+static void axpy_fast_paths_are_bit_identical_to_reference(void **state) {
     (void)state;
     if (!q_cpu_has_avx2_f16c()) {
         printf("this CPU lacks AVX2/F16C: no fast axpy to compare, skipped\n");
@@ -112,21 +123,24 @@ static void axpy_fast_path_is_bit_identical_to_reference(void **state) {
     }
     for (int ti = 0; ti < 3; ti++) {
         const uint32_t t = TYPES[ti];
-        const q_dot_traits *ref = q_dot_ref(t), *best = q_dot_best(t);
-        assert_ptr_not_equal(ref->axpy, best->axpy);
-        for (int64_t n = 1; n <= 80; n++) {
-            uint8_t *x = malloc(hf_row_size(t, n));
-            float *ya = malloc((size_t)n * sizeof(float)), *yb = malloc((size_t)n * sizeof(float));
-            fill_row(t, x, n, 3.0f);
-            for (int64_t i = 0; i < n; i++) ya[i] = yb[i] = frand() * 10.0f;
-            const float a = frand();
-            ref->axpy(ya, a, x, n);
-            best->axpy(yb, a, x, n);
-            if (memcmp(ya, yb, (size_t)n * sizeof(float)) != 0) fail_msg("%s axpy n=%lld differs", hf_type_info(t)->name, (long long)n);
-            free(x);
-            free(ya);
-            free(yb);
-        }
+        const q_dot_traits *ref = q_dot_ref(t), *impls[4];
+        const int n_impls = q_dot_impls(t, impls, 4);
+        assert_true(n_impls >= 2);
+        for (int ii = 0; ii + 1 < n_impls; ii++)
+            for (int64_t n = 1; n <= 80; n++) {
+                uint8_t *x = malloc(hf_row_size(t, n));
+                float *ya = malloc((size_t)n * sizeof(float)), *yb = malloc((size_t)n * sizeof(float));
+                fill_row(t, x, n, 3.0f);
+                for (int64_t i = 0; i < n; i++) ya[i] = yb[i] = frand() * 10.0f;
+                const float a = frand();
+                ref->axpy(ya, a, x, n);
+                impls[ii]->axpy(yb, a, x, n);
+                if (memcmp(ya, yb, (size_t)n * sizeof(float)) != 0)
+                    fail_msg("%s %s axpy n=%lld differs", hf_type_info(t)->name, impls[ii]->impl, (long long)n);
+                free(x);
+                free(ya);
+                free(yb);
+            }
     }
     assert_null(q_dot_ref(HF_TYPE_Q8_0)->axpy);
 }
@@ -140,10 +154,10 @@ static void unsupported_types_have_no_kernel(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(best_path_is_bit_identical_to_reference_for_all_types_and_lengths),
+        cmocka_unit_test(fast_paths_are_bit_identical_to_reference_for_all_types_and_lengths),
         cmocka_unit_test(q8_0_minus_128_weights_are_exact),
         cmocka_unit_test(f32_reference_follows_the_documented_lane_order),
-        cmocka_unit_test(axpy_fast_path_is_bit_identical_to_reference),
+        cmocka_unit_test(axpy_fast_paths_are_bit_identical_to_reference),
         cmocka_unit_test(unsupported_types_have_no_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

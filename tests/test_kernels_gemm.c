@@ -18,15 +18,17 @@ static float frand(void) {
     return (float)(rng >> 40) / 16777216.0f - 0.5f;
 }
 
-static void *random_rows(uint32_t type, int64_t rows, int64_t k, float scale) {
-    const size_t rb = hf_row_size(type, k);
+/* Weight rows of `type` (act 0) or activation rows converted for it (act 1). */
+static void *random_rows(uint32_t type, int act, int64_t rows, int64_t k, float scale) {
+    const size_t rb = act ? q_act_row_bytes(type, k) : (size_t)hf_row_size(type, k);
     uint8_t *out = malloc(rb * (size_t)rows);
     float *f = malloc((size_t)k * sizeof(float));
     assert_non_null(out);
     assert_non_null(f);
     for (int64_t r = 0; r < rows; r++) {
         for (int64_t i = 0; i < k; i++) f[i] = frand() * scale * (r % 3 == 0 ? 100.0f : 1.0f);
-        q_from_f32(type, f, out + (size_t)r * rb, k);
+        if (act) q_act_from_f32(type, f, out + (size_t)r * rb, k);
+        else q_from_f32(type, f, out + (size_t)r * rb, k);
     }
     free(f);
     return out;
@@ -34,14 +36,14 @@ static void *random_rows(uint32_t type, int64_t rows, int64_t k, float scale) {
 
 static void check_type(uint32_t type, const q_dot_traits *impl) {
     static const int64_t ROWS[] = {1, 3, 4, 7, 8, 9, 13, 37};
-    static const int64_t TOKS[] = {1, 2, 3, 4, 5, 7};
+    static const int64_t TOKS[] = {1, 2, 3, 4, 5, 7, 11};
     const q_dot_traits *ref = q_dot_ref(type);
     const int64_t ks[2] = {type == HF_TYPE_Q8_0 ? 64 : 67, type == HF_TYPE_Q8_0 ? 320 : 264};
     int compared = 0;
     for (int ki = 0; ki < 2; ki++) {
         const int64_t k = ks[ki];
-        void *w = random_rows(type, 37, k, 1.0f), *x = random_rows(ref->act_type, 7, k, 2.0f);
-        const size_t ws = hf_row_size(type, k), xs = hf_row_size(ref->act_type, k);
+        void *w = random_rows(type, 0, 37, k, 1.0f), *x = random_rows(ref->act_type, 1, 11, k, 2.0f);
+        const size_t ws = hf_row_size(type, k), xs = q_act_row_bytes(ref->act_type, k);
         for (size_t ri = 0; ri < sizeof ROWS / sizeof ROWS[0]; ri++)
             for (size_t ti = 0; ti < sizeof TOKS / sizeof TOKS[0]; ti++) {
                 const int64_t nr = ROWS[ri], nt = TOKS[ti], ldy = nr + 5;
@@ -70,23 +72,30 @@ static void reference_gemm_is_the_dot_loop(void **state) {
     for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++) check_type(TYPES[i], q_dot_ref(TYPES[i]));
 }
 
-static void best_gemm_is_bit_identical_to_the_reference(void **state) {
+/* Every fast implementation this CPU runs (AVX-512 and AVX2 where it has both), and the
+ * best one is the one chosen. */
+static void every_fast_gemm_is_bit_identical_to_the_reference(void **state) {
     (void)state;
     if (!q_cpu_has_avx2_f16c()) {
         printf("this CPU lacks AVX2/F16C: no fast gemm to compare, skipped\n");
         skip();
     }
     for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++) {
-        const q_dot_traits *best = q_dot_best(TYPES[i]);
-        assert_string_equal(best->impl, "avx2");
-        check_type(TYPES[i], best);
+        const q_dot_traits *impls[4];
+        const int n = q_dot_impls(TYPES[i], impls, 4);
+        assert_string_equal(q_dot_best(TYPES[i])->impl, q_cpu_has_avx512vnni() ? "avx512" : "avx2");
+        for (int j = 0; j + 1 < n; j++) { /* the last one is the reference */
+            printf("%s: gemm '%s'\n", hf_type_info(TYPES[i])->name, impls[j]->impl);
+            check_type(TYPES[i], impls[j]);
+        }
     }
+    if (!q_cpu_has_avx512vnni()) printf("this CPU lacks AVX-512: only the AVX2 build compared\n");
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reference_gemm_is_the_dot_loop),
-        cmocka_unit_test(best_gemm_is_bit_identical_to_the_reference),
+        cmocka_unit_test(every_fast_gemm_is_bit_identical_to_the_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

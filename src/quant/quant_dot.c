@@ -23,18 +23,19 @@ static inline float load_f32(const float *p) { return *p; }
 static inline float load_f16(const uint16_t *p) { return hf_f16_to_f32(*p); }
 static inline float load_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
 
-/* The float-type dots differ only in how an element is widened to float;
- * the products are exact for F16/BF16 pairs and the order is the lane order
- * documented in quant_dot.h. */
+/* The float-type dots differ only in how a weight element is widened to float (the
+ * activations are floats already, q_act_from_f32); the products are exact for F16/BF16 pairs
+ * and the order is the lane order documented in quant_dot.h. */
 #define DEFINE_LANE_DOT(name, elem_t, load)                                          \
     static float name(const void *wv, const void *xv, int64_t k) {                   \
-        const elem_t *w = wv, *x = xv;                                               \
+        const elem_t *w = wv;                                                        \
+        const float *x = xv;                                                         \
         float acc[Q_DOT_LANES] = {0};                                                \
         const int64_t kl = k - k % Q_DOT_LANES;                                      \
         for (int64_t i = 0; i < kl; i += Q_DOT_LANES)                                \
-            for (int l = 0; l < Q_DOT_LANES; l++) acc[l] += load(w + i + l) * load(x + i + l); \
+            for (int l = 0; l < Q_DOT_LANES; l++) acc[l] += load(w + i + l) * x[i + l]; \
         float s = reduce_lanes(acc);                                                 \
-        for (int64_t i = kl; i < k; i++) s += load(w + i) * load(x + i);             \
+        for (int64_t i = kl; i < k; i++) s += load(w + i) * x[i];                    \
         return s;                                                                    \
     }
 
@@ -93,7 +94,24 @@ const q_dot_traits *q_dot_ref(uint32_t wtype) {
     return &DOT_REF[wtype];
 }
 
-void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k) { q_from_f32(act_type, x, dst, k); }
+/* F16 / BF16: through the type and back (the way back is exact), a stack buffer at a time. */
+static void round_through(uint32_t type, const float *x, float *dst, int64_t k) {
+    uint16_t tmp[256];
+    for (int64_t i = 0; i < k; i += 256) {
+        const int64_t n = k - i < 256 ? k - i : 256;
+        q_from_f32(type, x + i, tmp, n);
+        q_to_f32(type, tmp, dst + i, n);
+    }
+}
+
+void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k) {
+    if (act_type == HF_TYPE_F16 || act_type == HF_TYPE_BF16) round_through(act_type, x, dst, k);
+    else q_from_f32(act_type, x, dst, k);
+}
+
+size_t q_act_row_bytes(uint32_t act_type, int64_t k) {
+    return act_type == HF_TYPE_Q8_0 ? (size_t)hf_row_size(HF_TYPE_Q8_0, k) : (size_t)k * sizeof(float);
+}
 
 /* ==== CPU feature probe ====
  * Why not __builtin_cpu_supports: its feature strings differ between
@@ -161,12 +179,18 @@ int q_cpu_has_avx2_f16c(void) { return 0; }
 int q_cpu_has_avx512vnni(void) { return 0; }
 #endif
 
-const q_dot_traits *q_dot_best(uint32_t wtype) {
+int q_dot_impls(uint32_t wtype, const q_dot_traits **out, int cap) {
+    int n = 0;
+    if (!q_dot_ref(wtype)) return 0;
 #if defined(__x86_64__) || defined(__i386__)
-    if (q_cpu_has_avx2_f16c()) {
-        const q_dot_traits *t = q_dot_avx2(wtype);
-        if (t) return t;
-    }
+    if (n < cap && q_cpu_has_avx512vnni() && q_dot_avx512(wtype)) out[n++] = q_dot_avx512(wtype);
+    if (n < cap && q_cpu_has_avx2_f16c() && q_dot_avx2(wtype)) out[n++] = q_dot_avx2(wtype);
 #endif
-    return q_dot_ref(wtype);
+    if (n < cap) out[n++] = q_dot_ref(wtype);
+    return n;
+}
+
+const q_dot_traits *q_dot_best(uint32_t wtype) {
+    const q_dot_traits *t[1];
+    return q_dot_impls(wtype, t, 1) ? t[0] : NULL;
 }

@@ -4,7 +4,9 @@
  * Like ggml, the activation row is first converted to the weight type's
  * "activation type" (F32 for F32, F16 for F16, BF16 for BF16, Q8_0 for Q8_0),
  * with exactly the rounding of quant.h (q_from_f32), then the dot product runs
- * on the pair:
+ * on the pair. F16 and BF16 activations are rounded to that type but kept as floats
+ * (q_act_from_f32): the rounding is what ggml does, and the kernels then load activation
+ * vectors without converting them again for every weight row they meet.
  *   F32:  float products, float accumulation.
  *   F16:  activations rounded to F16 (RNE); products of two halves are exact
  *         in float (11+11 significant bits), accumulated in float.
@@ -38,7 +40,7 @@
 #define Q_DOT_LANES 8
 
 /* Dot product of one weight row (type-specific layout) with one activation
- * row already converted to the activation type; k elements. */
+ * row already converted by q_act_from_f32; k elements. */
 typedef float (*q_dot_fn)(const void *w, const void *x, int64_t k);
 
 /* A tile of a matmul: y[t * ldy + r] = dot(W row r, X row t) for r < n_rows, t < n_tok, where
@@ -57,7 +59,7 @@ typedef void (*q_axpy_fn)(float *y, float a, const void *x, int64_t n);
 typedef struct q_dot_traits {
     uint32_t act_type; /* activation type the weight row is multiplied with */
     q_dot_fn dot;      /* scalar reference or a bit-identical fast path */
-    const char *impl;  /* "ref" or "avx2": for logs and benches */
+    const char *impl;  /* "ref", "avx2" or "avx512": for logs and benches */
     q_gemm_fn gemm;    /* the same products, several at a time */
     q_axpy_fn axpy;
 } q_dot_traits;
@@ -68,11 +70,17 @@ const q_dot_traits *q_dot_ref(uint32_t wtype);
 /* The implementation to use on this CPU (a bit-identical fast path when one
  * exists and the CPU has it, else the reference); NULL if unsupported. */
 const q_dot_traits *q_dot_best(uint32_t wtype);
+/* Every implementation this CPU runs for wtype, best first, the reference last; returns the
+ * count (0 if unsupported, at most 3). */
+int q_dot_impls(uint32_t wtype, const q_dot_traits **out, int cap);
 
 /* Whether this CPU (and OS) runs the AVX2+F16C paths: what q_dot_best decides on. */
 int q_cpu_has_avx2_f16c(void);
 /* Whether it also runs the AVX-512 (F, BW, VL, DQ) + VNNI paths (quant_pack.h). */
 int q_cpu_has_avx512vnni(void);
 
-/* Converts k float activations to act_type (q_from_f32 rounding). */
+/* Converts k float activations to act_type's representation: Q8_0 blocks for Q8_0, floats
+ * rounded to F16 / BF16 (q_from_f32's rounding) for F16 / BF16, a copy for F32. */
 void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k);
+/* Bytes of one activation row of k elements in that representation. */
+size_t q_act_row_bytes(uint32_t act_type, int64_t k);

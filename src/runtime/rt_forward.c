@@ -211,7 +211,7 @@ static void tile_scores(const attn_job *j, int64_t h, int64_t t_lo, int64_t nq, 
     rt_ctx *c = j->c;
     const rt_hparams *hp = &c->m->hp;
     const int64_t hd = hp->head_dim, n_qkv = rt_n_q(hp) + 2 * rt_n_kv(hp), g = h / (hp->n_head / hp->n_head_kv);
-    const size_t q_bytes = (size_t)hf_row_size(j->dt->act_type, hd);
+    const size_t q_bytes = q_act_row_bytes(j->dt->act_type, hd);
     float *qbuf = scores + c->att_stride - hd; /* the last head_dim floats of the thread's scratch */
     for (int64_t i = 0; i < nq; i++) {
         const float *q = c->qkv + (t_lo + i) * n_qkv + h * hd;

@@ -41,7 +41,7 @@ static void convert_rows(void *arg, int64_t start, int64_t end, int ith) {
 
 void rt_acts_convert(rt_pool *pool, uint32_t act_type, const float *x, int64_t ldx, int64_t t, int64_t k,
                      void *buf, rt_acts *out) {
-    convert_job j = {act_type, x, ldx, k, buf, (size_t)hf_row_size(act_type, k), NULL, NULL};
+    convert_job j = {act_type, x, ldx, k, buf, q_act_row_bytes(act_type, k), NULL, NULL};
     if (act_type == HF_TYPE_Q8_0) {
         const size_t rows_end = ((size_t)t * j.row_bytes + 3) & ~(size_t)3;
         j.bd = (float *)(void *)((uint8_t *)buf + rows_end);

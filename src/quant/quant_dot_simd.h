@@ -1,0 +1,200 @@
+/* quant_dot_simd: the 8-lane SIMD kernels of quant_dot.h as one template, instantiated once
+ * per instruction set by a file compiled with that set's flags (quant_dot_avx2.c: AVX2 with
+ * 16 vector registers; quant_dot_avx512.c: the same code with AVX-512VL's 32 registers, which
+ * hold larger register blocks). Every kernel keeps the reference's arithmetic: 8-lane float
+ * accumulators, multiply then add (never FMA: the build uses -ffp-contract=off and no FMA
+ * intrinsic appears here), exact integer block sums; tests/test_kernels_dot.c and
+ * test_kernels_gemm.c compare each instantiation with the references by memcmp.
+ *
+ * The including file defines, before including this header once:
+ *   QD_IMPL      the implementation name ("avx2", "avx512");
+ *   QD_TILE_R/C  the register block of the float gemm: rows x tokens;
+ *   QD_TABLE_FN  the name of the function returning the traits of a weight type. */
+#include <immintrin.h>
+
+#include "base/f16.h"
+#include "quant/quant.h"
+#include "quant/quant_dot.h"
+
+/* Horizontal sum in the reference order: s4[j] = a[j] + a[j+4], then
+ * (s4[0] + s4[2]) + (s4[1] + s4[3]). */
+static float hsum_ref_order(__m256 acc) {
+    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    __m128 s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
+    return _mm_cvtss_f32(s1);
+}
+
+static __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
+static __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+static __m256 load8_bf16(const uint16_t *p) {
+    __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
+}
+static inline float load1_f32(const float *p) { return *p; }
+/* F16C conversion: exact, so identical to hf_f16_to_f32, and much cheaper. */
+static inline float load1_f16(const uint16_t *p) { return _cvtsh_ss(*p); }
+static inline float load1_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
+
+/* One 8-lane accumulator = the reference's 8 partial sums; mul then add. */
+#define DEFINE_SIMD_DOT(name, elem_t, load8, load1)                                     \
+    static float name(const void *wv, const void *xv, int64_t k) {                       \
+        const elem_t *w = wv;                                                            \
+        const float *x = xv;                                                             \
+        __m256 acc = _mm256_setzero_ps();                                                \
+        const int64_t kl = k - k % Q_DOT_LANES;                                          \
+        for (int64_t i = 0; i < kl; i += Q_DOT_LANES)                                    \
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(load8(w + i), _mm256_loadu_ps(x + i))); \
+        float s = hsum_ref_order(acc);                                                   \
+        for (int64_t i = kl; i < k; i++) s += load1(w + i) * x[i];                       \
+        return s;                                                                        \
+    }
+
+DEFINE_SIMD_DOT(dot_f32_simd, float, load8_f32, load1_f32)
+DEFINE_SIMD_DOT(dot_f16_simd, uint16_t, load8_f16, load1_f16)
+DEFINE_SIMD_DOT(dot_bf16_simd, uint16_t, load8_bf16, load1_bf16)
+
+/* The 8 lane sums of one block (lane l: the exact int32 sum of products 4l..4l+3).
+ * maddubs needs an unsigned operand, so multiply |w| by x carrying w's sign; |w| <= 128 and
+ * |x| <= 127 (our own quantizer), so the pairwise int16 sums (<= 32512) cannot saturate. */
+static inline __m256i block_lanes(const int8_t *w, const int8_t *x) {
+    const __m256i wv = _mm256_loadu_si256((const __m256i *)w);
+    const __m256i xv = _mm256_loadu_si256((const __m256i *)x);
+    const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+    return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+}
+
+/* The exact integer sum of the 8 lanes. */
+static inline int32_t hsum_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* acc += (float)isum * (d_w * d_x) per block: multiply, then add, as the reference. */
+static float dot_q8_0_simd(const void *wv, const void *xv, int64_t k) {
+    const q_block_q8_0 *w = wv, *x = xv;
+    float acc = 0.0f;
+    for (int64_t b = 0; b < k / Q8_0_BLOCK; b++) {
+        const float d = _cvtsh_ss(w[b].d) * _cvtsh_ss(x[b].d);
+        acc += (float)hsum_epi32(block_lanes(w[b].qs, x[b].qs)) * d;
+    }
+    return acc;
+}
+
+/* Single tokens (generation) row by row: one sequential stream per weight row reads DRAM
+ * fastest (measured: 8 interleaved row streams ran at half the speed on a weight matrix that
+ * does not fit the cache). */
+static void gemv_by_rows(q_dot_fn dot, const uint8_t *w, size_t ws, int64_t nr, const void *x, int64_t k, float *y) {
+    for (int64_t r = 0; r < nr; r++) y[r] = dot(w + (size_t)r * ws, x, k);
+}
+
+/* ==== Tiles (q_gemm_fn) ====
+ * The same arithmetic per output as the dots above, several outputs at a time. The tile loops
+ * have constant trip counts and must be unrolled for the accumulators to live in registers
+ * (at -O2 the compilers otherwise keep them on the stack). */
+#define UNROLL _Pragma("GCC unroll 16")
+
+/* Float types: register blocks of R weight rows x C tokens, one 8-lane accumulator per output
+ * (the lanes over k, as the dot), so the weight vectors are loaded once per C tokens and the
+ * activation vectors once per R rows; then each output's horizontal sum and tail in the dot's
+ * order. */
+#define DEFINE_SIMD_TILE(name, elem_t, load8, load1, R, C)                                         \
+    static void name(const elem_t *const *w, const float *const *x, int64_t k, float *y, int64_t ldy) { \
+        __m256 acc[R][C];                                                                          \
+        UNROLL for (int r = 0; r < R; r++)                                                         \
+            UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();                           \
+        const int64_t kl = k - k % Q_DOT_LANES;                                                    \
+        for (int64_t i = 0; i < kl; i += Q_DOT_LANES) {                                            \
+            __m256 xv[C];                                                                          \
+            UNROLL for (int c = 0; c < C; c++) xv[c] = _mm256_loadu_ps(x[c] + i);                  \
+            UNROLL for (int r = 0; r < R; r++) {                                                   \
+                const __m256 wv = load8(w[r] + i);                                                 \
+                UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_add_ps(acc[r][c], _mm256_mul_ps(wv, xv[c])); \
+            }                                                                                      \
+        }                                                                                          \
+        for (int r = 0; r < R; r++)                                                                \
+            for (int c = 0; c < C; c++) {                                                          \
+                float s = hsum_ref_order(acc[r][c]);                                               \
+                for (int64_t i = kl; i < k; i++) s += load1(w[r] + i) * x[c][i];                   \
+                y[c * ldy + r] = s;                                                                \
+            }                                                                                      \
+    }
+
+/* The gemm over a tile grid: blocks of R rows x C tokens, the remaining rows/tokens one
+ * output at a time with the dot. For each token block the rows are walked in order, so a
+ * caller's row chunk stays in cache across all tokens. */
+#define DEFINE_SIMD_GEMM(name, elem_t, tile, dot, R, C)                                            \
+    static void name(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k, \
+                     float *y, int64_t ldy) {                                                      \
+        const uint8_t *w = wv, *x = xv;                                                            \
+        const int64_t nr_full = nr - nr % R, nt_full = nt - nt % C;                                \
+        for (int64_t t = 0; t < nt_full; t += C)                                                   \
+            for (int64_t r = 0; r < nr_full; r += R) {                                             \
+                const elem_t *wp[R];                                                               \
+                const float *xp[C];                                                                \
+                for (int i = 0; i < R; i++) wp[i] = (const elem_t *)(w + (size_t)(r + i) * ws);    \
+                for (int i = 0; i < C; i++) xp[i] = (const float *)(x + (size_t)(t + i) * xs);     \
+                tile(wp, xp, k, y + t * ldy + r, ldy);                                             \
+            }                                                                                      \
+        for (int64_t t = 0; t < nt; t++)                                                           \
+            for (int64_t r = (t < nt_full ? nr_full : 0); r < nr; r++)                             \
+                y[t * ldy + r] = dot(w + (size_t)r * ws, x + (size_t)t * xs, k);                   \
+    }
+
+/* Batches: QD_TILE_R rows x QD_TILE_C tokens per register block. */
+DEFINE_SIMD_TILE(tile_f32, float, load8_f32, load1_f32, QD_TILE_R, QD_TILE_C)
+DEFINE_SIMD_TILE(tile_f16, uint16_t, load8_f16, load1_f16, QD_TILE_R, QD_TILE_C)
+DEFINE_SIMD_TILE(tile_bf16, uint16_t, load8_bf16, load1_bf16, QD_TILE_R, QD_TILE_C)
+
+DEFINE_SIMD_GEMM(gemm_f32_tiles, float, tile_f32, dot_f32_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_SIMD_GEMM(gemm_f16_tiles, uint16_t, tile_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_SIMD_GEMM(gemm_bf16_tiles, uint16_t, tile_bf16, dot_bf16_simd, QD_TILE_R, QD_TILE_C)
+
+/* One token: row by row (see gemv_by_rows); batches: register blocks. */
+#define DEFINE_SIMD_GEMM_DISPATCH(name, dot, gemm)                                                \
+    static void name(const void *w, size_t ws, int64_t nr, const void *x, size_t xs, int64_t nt, int64_t k, \
+                     float *y, int64_t ldy) {                                                      \
+        if (nt == 1) gemv_by_rows(dot, w, ws, nr, x, k, y);                                        \
+        else gemm(w, ws, nr, x, xs, nt, k, y, ldy);                                                \
+    }
+DEFINE_SIMD_GEMM_DISPATCH(gemm_f32_simd, dot_f32_simd, gemm_f32_tiles)
+DEFINE_SIMD_GEMM_DISPATCH(gemm_f16_simd, dot_f16_simd, gemm_f16_tiles)
+DEFINE_SIMD_GEMM_DISPATCH(gemm_bf16_simd, dot_bf16_simd, gemm_bf16_tiles)
+
+/* Q8_0 by rows: the runtime multiplies whole 16-row groups with the packed kernels
+ * (quant_pack.h); this serves the rows outside them, each weight row against every token
+ * while it is in L1. */
+static void gemm_q8_0_simd(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k,
+                           float *y, int64_t ldy) {
+    const uint8_t *w = wv, *x = xv;
+    for (int64_t r = 0; r < nr; r++)
+        for (int64_t t = 0; t < nt; t++) y[t * ldy + r] = dot_q8_0_simd(w + (size_t)r * ws, x + (size_t)t * xs, k);
+}
+
+/* y += a * x, 8 elements at a time (element-wise, so the same bits as the reference). */
+#define DEFINE_SIMD_AXPY(name, elem_t, load8, load1)                                  \
+    static void name(float *y, float a, const void *xv, int64_t n) {                  \
+        const elem_t *x = xv;                                                         \
+        const __m256 av = _mm256_set1_ps(a);                                          \
+        int64_t i = 0;                                                                \
+        for (; i + 8 <= n; i += 8)                                                    \
+            _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(av, load8(x + i)))); \
+        for (; i < n; i++) y[i] += a * load1(x + i);                                  \
+    }
+DEFINE_SIMD_AXPY(axpy_f32_simd, float, load8_f32, load1_f32)
+DEFINE_SIMD_AXPY(axpy_f16_simd, uint16_t, load8_f16, load1_f16)
+DEFINE_SIMD_AXPY(axpy_bf16_simd, uint16_t, load8_bf16, load1_bf16)
+
+static const q_dot_traits DOT_SIMD[HF_TYPE_COUNT] = {
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd},
+    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_simd, QD_IMPL, gemm_bf16_simd, axpy_bf16_simd},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL},
+};
+
+const q_dot_traits *QD_TABLE_FN(uint32_t wtype) {
+    if (wtype >= HF_TYPE_COUNT || DOT_SIMD[wtype].dot == NULL) return NULL;
+    return &DOT_SIMD[wtype];
+}
