@@ -134,11 +134,27 @@ hf_status hf_outfile_open(hf_outfile *of, const char *requested_path, hf_err *er
     return HF_OK;
 }
 
+/* Every WRITEBACK_STEP bytes the written range is flushed to the kernel and its writeback
+ * started (sync_file_range, asynchronous), so the disk works while the rest is produced and
+ * the fsync of hf_outfile_commit waits only for the tail (measured here, a 361 MB GGUF:
+ * that fsync alone took 0.32 s of a 0.85 s conversion without this). */
+#define WRITEBACK_STEP ((uint64_t)32 << 20)
+
+static void start_writeback(hf_outfile *of) {
+#if defined(__linux__)
+    if (fflush(of->fp) != 0) return; /* the error shows again at the next write or the commit */
+    (void)sync_file_range(fileno(of->fp), (off_t)of->flushed, (off_t)(of->written - of->flushed),
+                          SYNC_FILE_RANGE_WRITE);
+#endif
+    of->flushed = of->written;
+}
+
 hf_status hf_outfile_write(hf_outfile *of, const void *data, size_t n, hf_err *err) {
     if (n && fwrite(data, 1, n, of->fp) != n)
         return hf_fail(err, HF_ERR_IO, "%s: write failed after %llu bytes: %s", of->final_path,
                        (unsigned long long)of->written, strerror(errno));
     of->written += n;
+    if (of->written - of->flushed >= WRITEBACK_STEP) start_writeback(of);
     return HF_OK;
 }
 

@@ -27,6 +27,7 @@ typedef struct hf_outfile {
     char *final_path;
     char *tmp_path;
     uint64_t written; /* bytes written so far */
+    uint64_t flushed; /* bytes handed to the kernel's writeback so far (see hf_outfile_write) */
 } hf_outfile;
 
 hf_status hf_outfile_open(hf_outfile *of, const char *final_path, hf_err *err);

@@ -4,9 +4,12 @@
  * read from the mmapped safetensors, converted to float32, un-permuted for
  * RoPE where planned, and converted/quantized by n_threads workers, each
  * taking a contiguous block of rows, in chunks of about CHUNK_BYTES of output.
- * Each chunk is written as soon as it is done and its source pages released
- * (MADV_DONTNEED on the private read-only mapping), so peak memory is a chunk
- * plus the source pages of one chunk, whatever the tensor or model size. */
+ * Each chunk is handed to a writer thread as soon as it is done and its source pages released
+ * (MADV_DONTNEED on the private read-only mapping); the next chunk is converted into a second
+ * buffer while the first is written, so conversion and the write system calls overlap
+ * (measured here on a 341M-parameter BF16 checkpoint to q8_0: 1.21-1.39 s before, see
+ * bench/README.md for after). Peak memory is two chunks plus the source pages of one chunk,
+ * whatever the tensor or model size. Only the writer thread calls the GGUF writer. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,12 +112,125 @@ static int64_t chunk_rows(const conv_item *it, const conv_part *part, int64_t pa
     return n < unit ? unit : n;
 }
 
-typedef struct stream {
+/* ==== The writer thread ====
+ * A one-slot handoff: the converting thread posts a job (a filled buffer, or the end of a
+ * tensor), the writer takes it, writes it, and marks the buffer free again. The first write
+ * error stops all later writes and is reported at the next post or at the end. */
+typedef struct write_job {
+    const uint8_t *data; /* NULL: end of the current tensor */
+    size_t n;
+} write_job;
+
+typedef struct writer_pipe {
     gguf_writer *w;
-    uint8_t *buf;
-    uint64_t cap;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    write_job slot;
+    int has_job, quit;
+    const uint8_t *writing; /* the buffer being written, NULL when idle */
+    hf_status st;
+    hf_err err;
+} writer_pipe;
+
+static void *writer_main(void *arg) {
+    writer_pipe *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->has_job && !p->quit) pthread_cond_wait(&p->cv, &p->mu);
+        if (!p->has_job) break;
+        const write_job j = p->slot;
+        p->has_job = 0;
+        p->writing = j.data;
+        const int ok = p->st == HF_OK;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        hf_status s = HF_OK;
+        if (ok) s = j.data ? gguf_w_write_data(p->w, j.data, j.n, &p->err) : gguf_w_end_tensor(p->w, &p->err);
+        pthread_mutex_lock(&p->mu);
+        if (s != HF_OK) p->st = s;
+        p->writing = NULL;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static hf_status pipe_start(writer_pipe *p, gguf_writer *w, hf_err *err) {
+    *p = (writer_pipe){.w = w, .st = HF_OK};
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (pthread_create(&p->thread, NULL, writer_main, p) != 0) {
+        pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->mu);
+        return hf_fail(err, HF_ERR_NOMEM, "cannot start the writer thread");
+    }
+    return HF_OK;
+}
+
+/* The writer's error, if it had one, into err. */
+static hf_status pipe_status(writer_pipe *p, hf_err *err) {
+    if (p->st != HF_OK) *err = p->err;
+    return p->st;
+}
+
+/* Posts a job once the slot is free; fails with the writer's error if it had one. */
+static hf_status pipe_post(writer_pipe *p, const uint8_t *data, size_t n, hf_err *err) {
+    pthread_mutex_lock(&p->mu);
+    while (p->has_job && p->st == HF_OK) pthread_cond_wait(&p->cv, &p->mu);
+    hf_status s = pipe_status(p, err);
+    if (s == HF_OK) {
+        p->slot = (write_job){data, n};
+        p->has_job = 1;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+/* Waits until buf is neither queued nor being written (it may then be refilled). */
+static void pipe_wait_free(writer_pipe *p, const uint8_t *buf) {
+    if (!buf) return; /* not allocated yet (NULL also marks end-of-tensor jobs) */
+    pthread_mutex_lock(&p->mu);
+    while ((p->has_job && p->slot.data == buf) || p->writing == buf) pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Lets the writer finish what was posted, joins it; returns its status. */
+static hf_status pipe_finish(writer_pipe *p, hf_err *err) {
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    return pipe_status(p, err);
+}
+
+typedef struct stream {
+    writer_pipe *pipe;
+    uint8_t *buf[2]; /* converted into alternately */
+    uint64_t cap[2];
+    int cur;
     int n_threads;
 } stream;
+
+/* The next buffer to convert into, with room for need bytes, once the writer is done with it. */
+static uint8_t *next_buffer(stream *st, uint64_t need, const char *name, hf_err *err) {
+    const int i = st->cur;
+    pipe_wait_free(st->pipe, st->buf[i]);
+    if (need > st->cap[i]) {
+        free(st->buf[i]);
+        st->buf[i] = malloc(need);
+        st->cap[i] = st->buf[i] ? need : 0;
+        if (!st->buf[i]) {
+            hf_fail(err, HF_ERR_NOMEM, "%s: out of memory for %llu bytes", name, (unsigned long long)need);
+            return NULL;
+        }
+    }
+    return st->buf[i];
+}
 
 static hf_status stream_part(stream *st, const conv_item *it, const conv_part *part, hf_err *err) {
     int64_t part_rows = part->src->n_elements / (it->row_len ? it->row_len : 1);
@@ -122,19 +238,15 @@ static hf_status stream_part(stream *st, const conv_item *it, const conv_part *p
     uint64_t src_row_bytes = part->src->nbytes / (uint64_t)(part_rows ? part_rows : 1);
     int64_t step = chunk_rows(it, part, part_rows);
     uint64_t need = (uint64_t)(step < part_rows ? step : part_rows) * row_bytes;
-    if (need > st->cap) {
-        free(st->buf);
-        st->buf = malloc(need);
-        st->cap = st->buf ? need : 0;
-        if (!st->buf)
-            return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory for %llu bytes", it->name, (unsigned long long)need);
-    }
     for (int64_t r = 0; r < part_rows; r += step) {
         int64_t e = r + step < part_rows ? r + step : part_rows;
-        hf_status s = convert_chunk(it, part, part_rows, r, e, st->buf, st->n_threads, err);
-        if (s == HF_OK) s = gguf_w_write_data(st->w, st->buf, (size_t)((uint64_t)(e - r) * row_bytes), err);
+        uint8_t *buf = next_buffer(st, need, it->name, err);
+        if (!buf) return HF_ERR_NOMEM;
+        hf_status s = convert_chunk(it, part, part_rows, r, e, buf, st->n_threads, err);
+        if (s == HF_OK) s = pipe_post(st->pipe, buf, (size_t)((uint64_t)(e - r) * row_bytes), err);
         release_source(part->src->data + (uint64_t)r * src_row_bytes, (uint64_t)(e - r) * src_row_bytes);
         if (s != HF_OK) return s;
+        st->cur ^= 1;
     }
     return HF_OK;
 }
@@ -143,16 +255,26 @@ hf_status conv_data_write(gguf_writer *w, const conv_plan *p, int n_threads, con
                           uint64_t *bytes_written, hf_err *err) {
     uint64_t total = 0, done = 0;
     for (int64_t i = 0; i < p->n; i++) total += conv_item_bytes(&p->items[i]);
-    stream st = {w, NULL, 0, n_threads};
-    hf_status s = HF_OK;
+    writer_pipe pipe;
+    hf_status s = pipe_start(&pipe, w, err);
+    if (s != HF_OK) return s;
+    stream st = {&pipe, {NULL, NULL}, {0, 0}, 0, n_threads};
     for (int64_t i = 0; s == HF_OK && i < p->n; i++) {
         const conv_item *it = &p->items[i];
         for (int k = 0; s == HF_OK && k < it->n_parts; k++) s = stream_part(&st, it, &it->part[k], err);
-        if (s == HF_OK) s = gguf_w_end_tensor(w, err);
+        if (s == HF_OK) s = pipe_post(&pipe, NULL, 0, err); /* end of the tensor */
         done += conv_item_bytes(it);
         if (s == HF_OK && progress) progress(pctx, i + 1, p->n, it->name, done, total);
     }
-    free(st.buf);
+    /* a conversion error keeps its own message; otherwise the writer's last word counts */
+    hf_err werr = {0};
+    const hf_status ws = pipe_finish(&pipe, &werr);
+    if (s == HF_OK && ws != HF_OK) {
+        *err = werr;
+        s = ws;
+    }
+    free(st.buf[0]);
+    free(st.buf[1]);
     if (bytes_written) *bytes_written = done;
     return s;
 }

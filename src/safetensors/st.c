@@ -3,6 +3,9 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
@@ -446,6 +449,13 @@ const st_tensor *st_model_find(const st_model *m, const char *name) {
     return NULL;
 }
 
+static inline void bf16_bits_to_f32(const uint8_t *src, float *dst) {
+    uint16_t h;
+    memcpy(&h, src, 2);
+    const uint32_t u = (uint32_t)h << 16;
+    memcpy(dst, &u, 4);
+}
+
 void st_read_f32(const st_tensor *t, int64_t first, int64_t n, float *dst) {
     float (*cvt)(uint16_t) = DTYPES[t->dtype].half_to_f32;
     if (!cvt) {
@@ -454,13 +464,21 @@ void st_read_f32(const st_tensor *t, int64_t first, int64_t n, float *dst) {
     }
     const uint8_t *src = t->data + (size_t)first * 2;
     if (t->dtype == ST_BF16) {
-        /* The common checkpoint dtype: a shift, in a loop the compiler vectorizes. */
-        for (int64_t i = 0; i < n; i++) {
-            uint16_t h;
-            memcpy(&h, src + (size_t)i * 2, 2);
-            uint32_t u = (uint32_t)h << 16;
-            memcpy(&dst[i], &u, 4);
+        /* The common checkpoint dtype: a shift. 8 at a time with SSE2 (part of every x86-64;
+         * interleaving zero halves below each value is the shift), which the compilers do not
+         * find themselves at -O2; then the tail. */
+        const uint8_t *in = src;
+        float *out = dst;
+        int64_t i = 0;
+#if defined(__SSE2__)
+        const __m128i zero = _mm_setzero_si128();
+        for (; i + 8 <= n; i += 8) {
+            const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + (size_t)i * 2));
+            _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_unpacklo_epi16(zero, v));
+            _mm_storeu_si128((__m128i *)(void *)(out + i + 4), _mm_unpackhi_epi16(zero, v));
         }
+#endif
+        for (; i < n; i++) bf16_bits_to_f32(in + (size_t)i * 2, &out[i]);
         return;
     }
     for (int64_t i = 0; i < n; i++) {
