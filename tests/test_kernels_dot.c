@@ -95,7 +95,8 @@ static void q8_0_minus_128_weights_are_exact(void **state) {
     assert_memory_equal(&a, &b, sizeof a);
 }
 
-/* The documented F32 order: 8 lane sums, pairwise reduction, then the tail. */
+/* The documented F32 order: 8 lane sums of fused multiply-adds, pairwise reduction, then the
+ * tail. */
 static void f32_reference_follows_the_documented_lane_order(void **state) {
     (void)state;
     float w[19], x[19];
@@ -104,11 +105,11 @@ static void f32_reference_follows_the_documented_lane_order(void **state) {
         x[i] = frand() * 100.0f;
     }
     float acc[8] = {0};
-    for (int i = 0; i < 16; i++) acc[i % 8] += w[i] * x[i];
+    for (int i = 0; i < 16; i++) acc[i % 8] = fmaf(w[i], x[i], acc[i % 8]);
     float s4[4];
     for (int j = 0; j < 4; j++) s4[j] = acc[j] + acc[j + 4];
     float s = (s4[0] + s4[2]) + (s4[1] + s4[3]);
-    for (int i = 16; i < 19; i++) s += w[i] * x[i];
+    for (int i = 16; i < 19; i++) s = fmaf(w[i], x[i], s);
     const float got = q_dot_ref(HF_TYPE_F32)->dot(w, x, 19);
     assert_memory_equal(&got, &s, sizeof s);
 }

@@ -2,6 +2,7 @@
  * and the CPU dispatch (q_dot_best). */
 #include "quant/quant_dot.h"
 
+#include <math.h>
 #include <stddef.h>
 
 #include "base/f16.h"
@@ -33,9 +34,9 @@ static inline float load_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
         float acc[Q_DOT_LANES] = {0};                                                \
         const int64_t kl = k - k % Q_DOT_LANES;                                      \
         for (int64_t i = 0; i < kl; i += Q_DOT_LANES)                                \
-            for (int l = 0; l < Q_DOT_LANES; l++) acc[l] += load(w + i + l) * x[i + l]; \
+            for (int l = 0; l < Q_DOT_LANES; l++) acc[l] = fmaf(load(w + i + l), x[i + l], acc[l]); \
         float s = reduce_lanes(acc);                                                 \
-        for (int64_t i = kl; i < k; i++) s += load(w + i) * x[i];                    \
+        for (int64_t i = kl; i < k; i++) s = fmaf(load(w + i), x[i], s);            \
         return s;                                                                    \
     }
 
@@ -52,7 +53,7 @@ static float dot_q8_0_ref(const void *wv, const void *xv, int64_t k) {
         const float d = hf_f16_to_f32(w[b].d) * hf_f16_to_f32(x[b].d);
         int32_t isum = 0;
         for (int j = 0; j < Q8_0_BLOCK; j++) isum += (int32_t)w[b].qs[j] * (int32_t)x[b].qs[j];
-        acc += (float)isum * d;
+        acc = fmaf((float)isum, d, acc);
     }
     return acc;
 }
@@ -73,7 +74,7 @@ DEFINE_REF_GEMM(gemm_q8_0_ref, dot_q8_0_ref)
 #define DEFINE_REF_AXPY(name, elem_t, load)                                   \
     static void name(float *y, float a, const void *xv, int64_t n) {          \
         const elem_t *x = xv;                                                 \
-        for (int64_t i = 0; i < n; i++) y[i] += a * load(x + i);              \
+        for (int64_t i = 0; i < n; i++) y[i] = fmaf(a, load(x + i), y[i]);   \
     }
 DEFINE_REF_AXPY(axpy_f32_ref, float, load_f32)
 DEFINE_REF_AXPY(axpy_f16_ref, uint16_t, load_f16)
@@ -119,7 +120,7 @@ size_t q_act_row_bytes(uint32_t act_type, int64_t k) {
  * CPUID directly, which both GCC and clang accept through <cpuid.h>.
  * Same rule as GCC's libgcc: AVX2 counts only if the OS saves the YMM state
  * (CPUID.1:ECX.OSXSAVE set and XCR0 bits 1|2 = SSE|AVX state enabled);
- * AVX2 is CPUID.7.0:EBX bit 5, F16C CPUID.1:ECX bit 29. (An AVX-512 path
+ * AVX2 is CPUID.7.0:EBX bit 5, F16C CPUID.1:ECX bit 29, FMA CPUID.1:ECX bit 12. (An AVX-512 path
  * would need every subset it is compiled with, see CMakeLists.txt: CPUID.7.0
  * EBX bits 16 F, 17 DQ, 30 BW, 31 VL, ECX bit 11 VNNI, CPUID.7.1 EAX bit 5
  * BF16; and XCR0 bits 1|2|5|6|7 = SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM.)
@@ -136,7 +137,7 @@ static uint64_t read_xcr0(void) {
 static int probe_avx2_f16c(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    const unsigned need1 = bit_OSXSAVE | bit_AVX | bit_F16C;
+    const unsigned need1 = bit_OSXSAVE | bit_AVX | bit_F16C | bit_FMA;
     if ((c & need1) != need1) return 0;
     if ((read_xcr0() & 0x6) != 0x6) return 0; /* XMM and YMM state saved by the OS */
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;

@@ -2,8 +2,8 @@
  * per instruction set by a file compiled with that set's flags (quant_dot_avx2.c: AVX2 with
  * 16 vector registers; quant_dot_avx512.c: the same code with AVX-512VL's 32 registers, which
  * hold larger register blocks). Every kernel keeps the reference's arithmetic: 8-lane float
- * accumulators, multiply then add (never FMA: the build uses -ffp-contract=off and no FMA
- * intrinsic appears here), exact integer block sums; tests/test_kernels_dot.c and
+ * accumulators, each step one fused multiply-add (the FMA instructions round as fmaf does),
+ * exact integer block sums; tests/test_kernels_dot.c and
  * test_kernels_gemm.c compare each instantiation with the references by memcmp.
  *
  * The including file defines, before including this header once:
@@ -11,6 +11,7 @@
  *   QD_TILE_R/C  the register block of the float gemm: rows x tokens;
  *   QD_TABLE_FN  the name of the function returning the traits of a weight type. */
 #include <immintrin.h>
+#include <math.h>
 
 #include "base/f16.h"
 #include "quant/quant.h"
@@ -36,7 +37,7 @@ static inline float load1_f32(const float *p) { return *p; }
 static inline float load1_f16(const uint16_t *p) { return _cvtsh_ss(*p); }
 static inline float load1_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
 
-/* One 8-lane accumulator = the reference's 8 partial sums; mul then add. */
+/* One 8-lane accumulator = the reference's 8 partial sums; one FMA per step. */
 #define DEFINE_SIMD_DOT(name, elem_t, load8, load1)                                     \
     static float name(const void *wv, const void *xv, int64_t k) {                       \
         const elem_t *w = wv;                                                            \
@@ -44,9 +45,9 @@ static inline float load1_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
         __m256 acc = _mm256_setzero_ps();                                                \
         const int64_t kl = k - k % Q_DOT_LANES;                                          \
         for (int64_t i = 0; i < kl; i += Q_DOT_LANES)                                    \
-            acc = _mm256_add_ps(acc, _mm256_mul_ps(load8(w + i), _mm256_loadu_ps(x + i))); \
+            acc = _mm256_fmadd_ps(load8(w + i), _mm256_loadu_ps(x + i), acc);           \
         float s = hsum_ref_order(acc);                                                   \
-        for (int64_t i = kl; i < k; i++) s += load1(w + i) * x[i];                       \
+        for (int64_t i = kl; i < k; i++) s = fmaf(load1(w + i), x[i], s);               \
         return s;                                                                        \
     }
 
@@ -72,13 +73,13 @@ static inline int32_t hsum_epi32(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 
-/* acc += (float)isum * (d_w * d_x) per block: multiply, then add, as the reference. */
+/* acc = fma((float)isum, d_w * d_x, acc) per block, as the reference. */
 static float dot_q8_0_simd(const void *wv, const void *xv, int64_t k) {
     const q_block_q8_0 *w = wv, *x = xv;
     float acc = 0.0f;
     for (int64_t b = 0; b < k / Q8_0_BLOCK; b++) {
         const float d = _cvtsh_ss(w[b].d) * _cvtsh_ss(x[b].d);
-        acc += (float)hsum_epi32(block_lanes(w[b].qs, x[b].qs)) * d;
+        acc = fmaf((float)hsum_epi32(block_lanes(w[b].qs, x[b].qs)), d, acc);
     }
     return acc;
 }
@@ -111,13 +112,13 @@ static void gemv_by_rows(q_dot_fn dot, const uint8_t *w, size_t ws, int64_t nr, 
             UNROLL for (int c = 0; c < C; c++) xv[c] = _mm256_loadu_ps(x[c] + i);                  \
             UNROLL for (int r = 0; r < R; r++) {                                                   \
                 const __m256 wv = load8(w[r] + i);                                                 \
-                UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_add_ps(acc[r][c], _mm256_mul_ps(wv, xv[c])); \
+                UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_fmadd_ps(wv, xv[c], acc[r][c]); \
             }                                                                                      \
         }                                                                                          \
         for (int r = 0; r < R; r++)                                                                \
             for (int c = 0; c < C; c++) {                                                          \
                 float s = hsum_ref_order(acc[r][c]);                                               \
-                for (int64_t i = kl; i < k; i++) s += load1(w[r] + i) * x[c][i];                   \
+                for (int64_t i = kl; i < k; i++) s = fmaf(load1(w[r] + i), x[c][i], s);           \
                 y[c * ldy + r] = s;                                                                \
             }                                                                                      \
     }
@@ -180,8 +181,8 @@ static void gemm_q8_0_simd(const void *wv, size_t ws, int64_t nr, const void *xv
         const __m256 av = _mm256_set1_ps(a);                                          \
         int64_t i = 0;                                                                \
         for (; i + 8 <= n; i += 8)                                                    \
-            _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(av, load8(x + i)))); \
-        for (; i < n; i++) y[i] += a * load1(x + i);                                  \
+            _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, load8(x + i), _mm256_loadu_ps(y + i))); \
+        for (; i < n; i++) y[i] = fmaf(a, load1(x + i), y[i]);                        \
     }
 DEFINE_SIMD_AXPY(axpy_f32_simd, float, load8_f32, load1_f32)
 DEFINE_SIMD_AXPY(axpy_f16_simd, uint16_t, load8_f16, load1_f16)

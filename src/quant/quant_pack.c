@@ -1,6 +1,7 @@
 /* Packed Q8_0 groups: the layout, the plain C kernel and the CPU dispatch (quant_pack.h). */
 #include "quant/quant_pack.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "base/f16.h"
@@ -47,7 +48,7 @@ static float group_row_dot(const uint8_t *wp, int64_t nb, int r, const qp_acts *
         for (int j = 0; j < 8; j++)
             for (int e = 0; e < 4; e++) isum += (int32_t)q[j * 64 + e] * (int32_t)a[b].qs[4 * j + e];
         const float d = hf_f16_to_f32(scales[b * QP_ROWS + r]) * x->d[t * nb + b];
-        acc += (float)isum * d;
+        acc = fmaf((float)isum, d, acc);
     }
     return acc;
 }

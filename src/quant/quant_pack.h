@@ -17,7 +17,7 @@
  * ==== Arithmetic (the Q8_0 dot of quant_dot.h, bit for bit) ====
  * Per output and block: the exact integer sum of the 32 products (|sum| < 2^24, exact in
  * float), times (d_w * d_x) rounded to float, added to one float accumulator, blocks in order
- * (multiply, then add). The unsigned weights give sum((q+128) * x) = sum(q*x) + 128*sum(x),
+ * (one fused multiply-add, fmaf). The unsigned weights give sum((q+128) * x) = sum(q*x) + 128*sum(x),
  * so each activation block carries -128 * sum(x) to start its integer sum from (qp_acts).
  * Every kernel here and q_dot_ref(HF_TYPE_Q8_0) give the same bits (tests/test_kernels_pack.c). */
 #pragma once

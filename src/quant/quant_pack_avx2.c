@@ -3,8 +3,8 @@
  * VNNI the products go through maddubs, which needs an unsigned operand: the weights are
  * turned back into signed bytes and multiplied as |w| times x carrying w's sign (|w| <= 128,
  * |x| <= 127, so the pairwise int16 sums cannot saturate); the integer block sum is then the
- * exact sum(w*x), without the unsigned layout's -128*sum(x) term. Multiply, then add, as the
- * reference (quant_pack.c). */
+ * exact sum(w*x), without the unsigned layout's -128*sum(x) term. Then a fused multiply-add,
+ * as the reference (quant_pack.c). */
 #include <immintrin.h>
 
 #include "quant/quant_pack_simd.h"
@@ -45,7 +45,7 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
                 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(scales + b * 16 + h * 8)));
             UNROLL for (int c = 0; c < n_tok; c++) {
                 const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(ad[c][b]));
-                acc[h][c] = _mm256_add_ps(acc[h][c], _mm256_mul_ps(_mm256_cvtepi32_ps(isum[c]), d));
+                acc[h][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]), d, acc[h][c]);
             }
         }
     }

@@ -1,7 +1,7 @@
 /* Packed Q8_0 kernel for AVX-512 VNNI; compiled with -mavx512f/bw/vl/dq/vnni (CMake, *_avx512.c),
  * used only after q_cpu_has_avx512vnni. Each __m512 holds the 16 outputs of one group for one
- * token: vpdpbusd adds 4 products per lane exactly, the rest is the reference's multiply, then
- * add (never FMA: bit-identity with quant_pack.c is the contract). */
+ * token: vpdpbusd adds 4 products per lane exactly, the rest is the reference's fused
+ * multiply-add (bit-identity with quant_pack.c is the contract). */
 #include <immintrin.h>
 
 #include "quant/quant_pack_simd.h"
@@ -38,7 +38,7 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
                 hi = _mm512_dpbusd_epi32(hi, w[j + 4], _mm512_set1_epi32(qp_load_word(qs + 4 * j + 16)));
             }
             const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(ad[c][b]));
-            acc[c] = _mm512_add_ps(acc[c], _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(lo, hi)), d));
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(lo, hi)), d, acc[c]);
         }
     }
     UNROLL for (int c = 0; c < n_tok; c++) _mm512_storeu_ps(y + c * ldy, acc[c]);
