@@ -184,7 +184,7 @@ static void fuse_then_unfuse_gives_back_the_same_bytes(void **state) {
     assert_int_equal(gguf_n_tensors(b), gguf_n_tensors(a) - 2 * 4);
     gguf_close(b);
 
-    assert_int_equal(gt_unfuse_qkv(fx->out, fx->back, &rep, &e), HF_OK);
+    assert_int_equal(gt_unfuse_qkv(fx->out, fx->back, NULL, &rep, &e), HF_OK);
     assert_int_equal(rep.n_split, 2);
     gt_fuse_report_free(&rep);
     assert_same_file_bytes(fx->in, fx->back);
@@ -207,7 +207,7 @@ static void separate_biases_stay_and_round_trip(void **state) {
     assert_null(gguf_find_tensor(f, "blk.1.attn_qkv.bias"));
     assert_non_null(gguf_find_tensor(f, "blk.1.attn_q.bias"));
     gguf_close(f);
-    assert_int_equal(gt_unfuse_qkv(fx->out, fx->back, NULL, &e), HF_OK);
+    assert_int_equal(gt_unfuse_qkv(fx->out, fx->back, NULL, NULL, &e), HF_OK);
     assert_same_file_bytes(fx->in, fx->back);
 }
 
@@ -260,7 +260,7 @@ static void fused_beside_separate_fails_both_ways(void **state) {
     assert_non_null(strstr(e.msg, "blk.0.attn_qkv.weight"));
     assert_non_null(strstr(e.msg, fx->in));
     memset(&e, 0, sizeof e);
-    assert_int_equal(gt_unfuse_qkv(fx->in, fx->out, NULL, &e), HF_ERR_FORMAT);
+    assert_int_equal(gt_unfuse_qkv(fx->in, fx->out, NULL, NULL, &e), HF_ERR_FORMAT);
     assert_non_null(strstr(e.msg, fx->in));
     assert_non_null(strstr(e.msg, "blk.0.attn_qkv.weight exists beside blk.0.attn_q.weight, blk.0.attn_k.weight, "
                                   "blk.0.attn_v.weight"));
@@ -277,7 +277,7 @@ static void unfuse_rows_not_matching_hparams_fail_naming_the_tensor(void **state
     write_data(w);
     assert_int_equal(gguf_w_finish(w, &e), HF_OK);
     gguf_w_free(w);
-    assert_int_equal(gt_unfuse_qkv(fx->in, fx->out, NULL, &e), HF_ERR_FORMAT);
+    assert_int_equal(gt_unfuse_qkv(fx->in, fx->out, NULL, NULL, &e), HF_ERR_FORMAT);
     assert_non_null(strstr(e.msg, fx->in));
     assert_non_null(strstr(e.msg, "blk.0.attn_qkv.weight: ne[1] is 48"));
     assert_non_null(strstr(e.msg, "32+16+16 = 64"));
@@ -291,7 +291,7 @@ static void same_input_and_output_path_is_refused(void **state) {
     hf_err e = {0};
     assert_int_equal(gt_fuse_qkv(fx->in, fx->in, NULL, NULL, &e), HF_ERR_ARG);
     assert_non_null(strstr(e.msg, fx->in));
-    assert_int_equal(gt_unfuse_qkv(fx->in, fx->in, NULL, &e), HF_ERR_ARG);
+    assert_int_equal(gt_unfuse_qkv(fx->in, fx->in, NULL, NULL, &e), HF_ERR_ARG);
     assert_same_file_bytes(fx->back, fx->in);
     assert_int_equal(tu_count_entries(fx->dir), 2);
 }
@@ -301,7 +301,7 @@ static void missing_input_fails_naming_it(void **state) {
     hf_err e = {0};
     assert_int_not_equal(gt_fuse_qkv(fx->in, fx->out, NULL, NULL, &e), HF_OK);
     assert_non_null(strstr(e.msg, fx->in));
-    assert_int_not_equal(gt_unfuse_qkv(fx->in, fx->out, NULL, &e), HF_OK);
+    assert_int_not_equal(gt_unfuse_qkv(fx->in, fx->out, NULL, NULL, &e), HF_OK);
     assert_non_null(strstr(e.msg, fx->in));
     assert_int_equal(tu_count_entries(fx->dir), 0);
 }
@@ -346,6 +346,69 @@ static void diff_locates_the_first_difference(void **state) {
     gguf_close(a);
 }
 
+/* The file is laid out at `align`: data section and every tensor offset multiples of it. */
+static void assert_aligned_to(const gguf_file *f, uint64_t align) {
+    assert_int_equal(gguf_alignment(f), align);
+    assert_int_equal(gguf_data_offset(f) % align, 0);
+    for (int64_t i = 0; i < gguf_n_tensors(f); i++) assert_int_equal(gguf_tensor_at(f, i)->offset % align, 0);
+}
+
+/* gt_fuse_opts.alignment: sets general.alignment after general.architecture, replaces an
+ * input's key in place, drops it at 32 (giving the default layout back, byte for byte), puts
+ * it first when there is no general.architecture; a non-power of two fails with no file. */
+static void alignment_option_sets_replaces_and_drops_the_key(void **state) {
+    fixture *fx = *state;
+    build(fx->in, &PLAIN);
+    hf_err e = {0};
+    gt_fuse_opts o64 = {.qkv_bias = GGUF_QKV_BIAS_FUSED, .alignment = 64};
+    assert_int_equal(gt_fuse_qkv(fx->in, fx->out, &o64, NULL, &e), HF_OK);
+    gguf_file *a = open_ok(fx->in), *b = open_ok(fx->out);
+    assert_aligned_to(b, 64);
+    assert_int_equal(gguf_n_kv(b), gguf_n_kv(a) + 1);
+    assert_string_equal(gguf_kv_at(b, 0)->key, "general.architecture");
+    assert_string_equal(gguf_kv_at(b, 1)->key, "general.alignment");
+    assert_int_equal(gguf_kv_at(b, 1)->type, GGUF_T_UINT32);
+    for (int l = 0; l < 2; l++) assert_fused_is_concatenation(a, b, l, "weight");
+    gguf_close(b);
+
+    gt_fuse_opts o128 = {.alignment = 128};
+    assert_int_equal(gt_unfuse_qkv(fx->out, fx->back, &o128, NULL, &e), HF_OK);
+    gguf_file *c = open_ok(fx->back);
+    assert_aligned_to(c, 128);
+    assert_int_equal(gguf_n_kv(c), gguf_n_kv(a) + 1);
+    assert_string_equal(gguf_kv_at(c, 1)->key, "general.alignment");
+    assert_int_equal((uint64_t)gguf_kv_num(gguf_kv_at(c, 1)), 128);
+    gguf_close(c);
+
+    gt_fuse_opts o32 = {.alignment = 32};
+    assert_int_equal(gt_unfuse_qkv(fx->out, fx->back, &o32, NULL, &e), HF_OK);
+    assert_same_file_bytes(fx->in, fx->back);
+    gguf_close(a);
+
+    /* no general.architecture: the key goes first */
+    gguf_writer *w = gguf_w_new();
+    assert_int_equal(gguf_w_add_u32(w, "test.count", 1, &e), HF_OK);
+    add_tensor(w, "token_embd.weight", HF_TYPE_F32, 3, 0);
+    assert_int_equal(gguf_w_begin(w, fx->in, &e), HF_OK);
+    write_data(w);
+    assert_int_equal(gguf_w_finish(w, &e), HF_OK);
+    gguf_w_free(w);
+    assert_int_equal(gt_fuse_qkv(fx->in, fx->out, &o64, NULL, &e), HF_OK);
+    gguf_file *d = open_ok(fx->out);
+    assert_aligned_to(d, 64);
+    assert_string_equal(gguf_kv_at(d, 0)->key, "general.alignment");
+    assert_string_equal(gguf_kv_at(d, 1)->key, "test.count");
+    gguf_close(d);
+
+    gt_fuse_opts bad = {.alignment = 48};
+    remove(fx->out);
+    remove(fx->back);
+    assert_int_equal(gt_fuse_qkv(fx->in, fx->out, &bad, NULL, &e), HF_ERR_ARG);
+    assert_non_null(strstr(e.msg, "general.alignment"));
+    assert_int_equal(gt_unfuse_qkv(fx->in, fx->out, &bad, NULL, &e), HF_ERR_ARG);
+    assert_int_equal(tu_count_entries(fx->dir), 1); /* only the input */
+}
+
 #define FX_TEST(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
 
 int main(void) {
@@ -359,6 +422,7 @@ int main(void) {
         FX_TEST(same_input_and_output_path_is_refused),
         FX_TEST(missing_input_fails_naming_it),
         FX_TEST(diff_locates_the_first_difference),
+        FX_TEST(alignment_option_sets_replaces_and_drops_the_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,16 @@ typedef struct cli_command {
 
 /* Parses a whole decimal integer in [lo, hi] into *out; 0 if malformed or out of range. */
 int cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
+/* The largest --alignment the writers accept: far above any mmap or SIMD need, and small
+ * enough that the padding (up to N - 1 zero bytes per tensor) cannot blow up a file. */
+#define CLI_MAX_ALIGNMENT (1u << 20)
+/* Parses an --alignment value: a whole decimal power of two in [1, CLI_MAX_ALIGNMENT].
+ * Returns 1 and sets *out, or 0 (malformed, out of range, not a power of two). */
+int cli_parse_alignment(const char *s, uint32_t *out);
+/* For an accepted --alignment below GGUF's default 32, prints a one-line warning to stderr:
+ * such files are valid GGUF, but llama.cpp's mmap loader aborts unless the tensor data happens
+ * to start 32-byte aligned. `cmd` is the subcommand name. */
+void cli_warn_small_alignment(const char *cmd, uint32_t alignment);
 /* The default thread count: online CPUs, capped at 16 (past that the barrier cost of the
  * small matmuls of one generated token outweighs the gain). */
 int cli_default_threads(void);

@@ -25,6 +25,10 @@ static void convert_usage(FILE *out) {
           "  --qkv-bias MODE        with --fuse-qkv: 'fused' (attn_qkv.bias, default) or 'separate'\n"
           "                         (keep attn_q/k/v.bias beside the fused weight)\n"
           "  --vocab-only           write only the metadata and tokenizer, no tensors\n"
+          "  --alignment N          align the tensor data and every tensor to N bytes (a power of two,\n"
+          "                         1 to 1048576; llama.cpp needs >= 32) and write general.alignment = N.\n"
+          "                         Default 32, GGUF's default, which llama.cpp writes without the key;\n"
+          "                         --alignment 32 does the same\n"
           "  --vocab-pre NAME       force tokenizer.ggml.pre (for BPE tokenizers we do not recognise)\n"
           "  --threads N            conversion threads (default: online CPUs)\n"
           "  -h, --help             this help\n",
@@ -85,7 +89,7 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = !strcmp(a, "--outfile") || !strcmp(a, "--outtype") || !strcmp(a, "--qkv-bias") ||
-                    !strcmp(a, "--vocab-pre") || !strcmp(a, "--threads");
+                    !strcmp(a, "--vocab-pre") || !strcmp(a, "--threads") || !strcmp(a, "--alignment");
         if (takes && !val) {
             cli_error("convert: option %s needs a value", a);
             return 2;
@@ -109,6 +113,13 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
             o->conv.qkv_bias = (gguf_qkv_bias)mode;
             qkv_bias_given = 1;
         } else if (!strcmp(a, "--vocab-only")) o->conv.vocab_only = 1;
+        else if (!strcmp(a, "--alignment")) {
+            if (!cli_parse_alignment(val, &o->conv.alignment)) {
+                cli_error("convert: --alignment '%s': expected a power of two from 1 to %u", val, CLI_MAX_ALIGNMENT);
+                return 2;
+            }
+            cli_warn_small_alignment("convert", o->conv.alignment);
+        }
         else if (!strcmp(a, "--vocab-pre")) o->tok.vocab_pre = val;
         else if (!strcmp(a, "--threads")) {
             if (!parse_threads(val, &o->conv.n_threads)) {

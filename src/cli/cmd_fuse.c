@@ -8,26 +8,34 @@
 #include "cli/cli.h"
 #include "gguftool/gt.h"
 
+#define ALIGNMENT_HELP                                                                               \
+    "  --alignment N  align the tensor data and every tensor to N bytes (a power of two, 1 to\n"     \
+    "                 1048576; llama.cpp needs >= 32) and set general.alignment = N in place (or\n"  \
+    "                 after general.architecture); 32, GGUF's default, removes the key. Default:\n"  \
+    "                 keep the input's alignment.\n"
+
 static void fuse_usage(FILE *out) {
-    fputs("usage: hf2gguf fuse-qkv IN.gguf OUT.gguf [--qkv-bias fused|separate]\n"
+    fputs("usage: hf2gguf fuse-qkv IN.gguf OUT.gguf [--qkv-bias fused|separate] [--alignment N]\n"
           "  Concatenates each layer's blk.N.attn_q/k/v.weight (same type, same ne[0]) into\n"
           "  blk.N.attn_qkv.weight (rows Q||K||V). Biases are fused into attn_qkv.bias by default,\n"
           "  or left as attn_q/k/v.bias with --qkv-bias separate. Layers missing any of Q/K/V, or\n"
-          "  with only some of the biases, stay unfused. KV pairs are copied unchanged.\n",
+          "  with only some of the biases, stay unfused. KV pairs are copied unchanged.\n"
+          ALIGNMENT_HELP,
           out);
 }
 
 static void unfuse_usage(FILE *out) {
-    fputs("usage: hf2gguf unfuse-qkv IN.gguf OUT.gguf\n"
+    fputs("usage: hf2gguf unfuse-qkv IN.gguf OUT.gguf [--alignment N]\n"
           "  Splits each blk.N.attn_qkv.weight (and attn_qkv.bias) into attn_q/k/v using the\n"
           "  {arch}.attention.head_count / head_count_kv / key_length / value_length and\n"
-          "  {arch}.embedding_length hparams. KV pairs are copied unchanged.\n",
+          "  {arch}.embedding_length hparams. KV pairs are copied unchanged.\n"
+          ALIGNMENT_HELP,
           out);
 }
 
-/* Shared argument parsing: IN OUT plus, for fuse, --qkv-bias. Returns -1 to continue. */
+/* Shared argument parsing: IN OUT, --alignment, and for fuse --qkv-bias. Returns -1 to continue. */
 static int parse_args(int argc, char **argv, void (*usage)(FILE *), int allow_bias, const char **in,
-                      const char **out, gguf_qkv_bias *qkv_bias) {
+                      const char **out, gt_fuse_opts *opts) {
     int np = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -41,7 +49,18 @@ static int parse_args(int argc, char **argv, void (*usage)(FILE *), int allow_bi
                 cli_error("%s: --qkv-bias must be 'fused' or 'separate' (found '%s')", argv[0], v);
                 return 2;
             }
-            *qkv_bias = (gguf_qkv_bias)mode;
+            opts->qkv_bias = (gguf_qkv_bias)mode;
+        } else if (!strcmp(argv[i], "--alignment")) {
+            if (i + 1 == argc) {
+                cli_error("%s: option --alignment needs a value", argv[0]);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (!cli_parse_alignment(v, &opts->alignment)) {
+                cli_error("%s: --alignment '%s': expected a power of two from 1 to %u", argv[0], v, CLI_MAX_ALIGNMENT);
+                return 2;
+            }
+            cli_warn_small_alignment(argv[0], opts->alignment);
         } else if ((argv[i][0] == '-' && argv[i][1]) || np == 2) {
             cli_error("%s: unexpected argument '%s'", argv[0], argv[i]);
             usage(stderr);
@@ -64,8 +83,8 @@ static int parse_args(int argc, char **argv, void (*usage)(FILE *), int allow_bi
 
 int cmd_fuse_qkv(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    gt_fuse_opts opts = {.qkv_bias = GGUF_QKV_BIAS_FUSED};
-    int rc = parse_args(argc, argv, fuse_usage, 1, &in, &out, &opts.qkv_bias);
+    gt_fuse_opts opts = {.qkv_bias = GGUF_QKV_BIAS_FUSED, .alignment = 0};
+    int rc = parse_args(argc, argv, fuse_usage, 1, &in, &out, &opts);
     if (rc >= 0) return rc;
     gt_fuse_report rep;
     hf_err err = {0};
@@ -85,12 +104,12 @@ int cmd_fuse_qkv(int argc, char **argv) {
 
 int cmd_unfuse_qkv(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    gguf_qkv_bias unused = GGUF_QKV_BIAS_FUSED;
-    int rc = parse_args(argc, argv, unfuse_usage, 0, &in, &out, &unused);
+    gt_fuse_opts opts = {.qkv_bias = GGUF_QKV_BIAS_FUSED, .alignment = 0};
+    int rc = parse_args(argc, argv, unfuse_usage, 0, &in, &out, &opts);
     if (rc >= 0) return rc;
     gt_fuse_report rep;
     hf_err err = {0};
-    hf_status s = gt_unfuse_qkv(in, out, &rep, &err);
+    hf_status s = gt_unfuse_qkv(in, out, &opts, &rep, &err);
     if (s != HF_OK)
         cli_error("%s", err.msg);
     else

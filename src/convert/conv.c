@@ -1,6 +1,7 @@
 /* conv: the driver. Reads the model directory, plans, then writes the GGUF in
  * llama.cpp's KV order:
- *   general.architecture, general.type, sampling/name/... metadata,
+ *   general.architecture, general.alignment (only with a non-default
+ *   conv_opts.alignment), general.type, sampling/name/... metadata,
  *   {arch}.* hparams and general.file_type, arch extras,
  *   general.quantization_version, tokenizer.* (the vocab callback),
  * followed by the tensor infos and data in plan order. */
@@ -90,6 +91,9 @@ static hf_status add_tensor_infos(run_state *r, hf_err *err) {
 
 static hf_status write_kvs(run_state *r, const conv_opts *o, hf_err *err) {
     hf_status s = gguf_w_add_str(r->w, "general.architecture", r->arch->gguf_arch, err);
+    /* the writer checks the value and pads with it; at 32 nothing is written, as llama.cpp does */
+    if (s == HF_OK && o->alignment && o->alignment != GGUF_DEFAULT_ALIGNMENT)
+        s = gguf_w_add_u32(r->w, "general.alignment", o->alignment, err);
     if (s == HF_OK) s = conv_meta_write(r->w, &r->meta, err);
     if (s == HF_OK)
         s = conv_hparams_write(r->w, r->arch, r->cfg, r->cfg_path, &r->hp, conv_file_type(r->outtype), err);

@@ -50,6 +50,9 @@ typedef struct conv_opts {
     int fuse_qkv;
     gguf_qkv_bias qkv_bias;   /* with fuse_qkv: where the Q/K/V biases go */
     int vocab_only;
+    uint32_t alignment;       /* 0 or GGUF_DEFAULT_ALIGNMENT (32): llama.cpp's layout, no general.alignment key;
+                                 else a power of two written as general.alignment (u32) right after
+                                 general.architecture, and the data section and every tensor aligned to it */
     int n_threads;            /* <= 0: one */
     conv_vocab_fn write_vocab; /* NULL: no tokenizer keys (only for tests of the rest) */
     void *vocab_ctx;

@@ -15,7 +15,8 @@
  * ==== QKV fusion ====
  * Fusing concatenates each layer's blk.N.attn_q/k/v.<weight|bias> as raw bytes Q||K||V into
  * blk.N.attn_qkv.<weight|bias> (every ggml block lies inside one row, so this is valid for
- * quantized types too); every KV pair is copied unchanged. Tensor order reproduces llama.cpp's
+ * quantized types too); every KV pair is copied unchanged (general.alignment aside, when the
+ * caller sets gt_fuse_opts.alignment). Tensor order reproduces llama.cpp's
  * converter with --fuse-qkv: the fused tensor takes the place of whichever of Q, K, V came
  * last. Unfusing splits by the {arch}.attention.* hparams; for Llama-naming architectures it
  * re-creates the converter's unfused order, for others Q, K, V go where the fused tensor was.
@@ -30,8 +31,13 @@
 
 /* ==== fuse-qkv / unfuse-qkv ==== */
 
+/* Options of both directions; NULL means {GGUF_QKV_BIAS_FUSED, 0}. */
 typedef struct gt_fuse_opts {
-    gguf_qkv_bias qkv_bias; /* FUSED: all three Q/K/V biases become attn_qkv.bias; SEPARATE: they stay */
+    gguf_qkv_bias qkv_bias; /* fuse only. FUSED: all three Q/K/V biases become attn_qkv.bias; SEPARATE: they stay */
+    uint32_t alignment;     /* 0: keep the input's general.alignment (or its absence) and layout. Else the
+                               output's alignment: general.alignment is set to it (in the input key's place,
+                               or right after general.architecture), or left out at GGUF's default 32. Must
+                               be a power of two (else HF_ERR_ARG from the writer, before any file is made) */
 } gt_fuse_opts;
 
 /* A layer fuse-qkv left alone: it lacks some Q/K/V weight, or has only some of the biases
@@ -49,21 +55,24 @@ typedef struct gt_fuse_report {
     gt_skipped_layer *skipped; /* fuse: in layer order; owned, see gt_fuse_report_free */
 } gt_fuse_report;
 
-/* Writes out_path: in_path with each layer's Q/K/V fused (opts NULL = fuse biases too).
- * Returns HF_OK, or: HF_ERR_ARG if the paths are equal; HF_ERR_UNSUPPORTED if Q, K, V (or
- * their biases) differ in type; HF_ERR_FORMAT if their shapes cannot be concatenated or a
- * layer has attn_qkv beside separate Q/K/V; HF_ERR_NOMEM; or the open/write error.
+/* Writes out_path: in_path with each layer's Q/K/V fused (opts NULL = fuse biases too, keep the
+ * alignment). Returns HF_OK, or: HF_ERR_ARG if the paths are equal or the alignment is not a
+ * power of two; HF_ERR_UNSUPPORTED if Q, K, V (or their biases) differ in type; HF_ERR_FORMAT
+ * if their shapes cannot be concatenated or a layer has attn_qkv beside separate Q/K/V;
+ * HF_ERR_NOMEM; or the open/write error.
  * *report is always reset and filled as far as the work went (skipped layers found before a
  * failure are listed); report may be NULL. Free it with gt_fuse_report_free in every case. */
 hf_status gt_fuse_qkv(const char *in_path, const char *out_path, const gt_fuse_opts *opts, gt_fuse_report *report,
                       hf_err *err);
 
-/* Writes out_path: in_path with each blk.N.attn_qkv.<weight|bias> split back into Q, K, V.
- * Returns HF_OK, or: HF_ERR_ARG if the paths are equal; HF_ERR_FORMAT if the hparams are
- * missing or invalid, the fused rows do not add up to Q+K+V, or attn_qkv exists beside a
- * separate Q/K/V of the same kind; HF_ERR_UNSUPPORTED if a bias of a block type cannot be
- * split at those rows; HF_ERR_NOMEM; or the open/write error. Sets report->n_split. */
-hf_status gt_unfuse_qkv(const char *in_path, const char *out_path, gt_fuse_report *report, hf_err *err);
+/* Writes out_path: in_path with each blk.N.attn_qkv.<weight|bias> split back into Q, K, V
+ * (opts may be NULL; its qkv_bias is not used). Returns HF_OK, or: HF_ERR_ARG if the paths are
+ * equal or the alignment is not a power of two; HF_ERR_FORMAT if the hparams are missing or
+ * invalid, the fused rows do not add up to Q+K+V, or attn_qkv exists beside a separate Q/K/V
+ * of the same kind; HF_ERR_UNSUPPORTED if a bias of a block type cannot be split at those
+ * rows; HF_ERR_NOMEM; or the open/write error. Sets report->n_split. */
+hf_status gt_unfuse_qkv(const char *in_path, const char *out_path, const gt_fuse_opts *opts, gt_fuse_report *report,
+                        hf_err *err);
 
 /* Frees report->skipped and zeroes the report; NULL is a no-op. */
 void gt_fuse_report_free(gt_fuse_report *report);

@@ -69,11 +69,33 @@ static hf_status no_memory(const char *op, const gguf_file *f, hf_err *err) {
     return hf_fail(err, HF_ERR_NOMEM, "%s: %s: out of memory", op, gguf_path(f));
 }
 
-/* Writes every KV of src and the planned tensors to path (temp file + rename). */
-static hf_status write_plan(const gguf_file *src, const plan *p, const char *path, hf_err *err) {
+/* Copies the KV pairs of src. alignment 0 copies them all unchanged (the input's layout).
+ * Otherwise general.alignment becomes `alignment`: the input's key gets the new value in its
+ * place, or, if the input has none, the key goes right after general.architecture (first when
+ * that is missing too), where convert --alignment writes it; at GGUF's default 32 the key is
+ * left out, as convert does. The writer pads with the value of the key it is given. */
+static hf_status copy_kvs(gguf_writer *w, const gguf_file *src, uint32_t alignment, hf_err *err) {
+    static const char KEY[] = "general.alignment";
+    const int64_t n = gguf_n_kv(src);
+    int64_t own = -1, arch = -1;
+    for (int64_t i = 0; i < n; i++) {
+        const char *k = gguf_kv_at(src, i)->key;
+        if (!strcmp(k, KEY)) own = i;
+        else if (!strcmp(k, "general.architecture")) arch = i;
+    }
+    const int64_t slot = own >= 0 ? own : arch >= 0 ? arch + 1 : 0; /* the new key goes before KV `slot` */
+    hf_status s = HF_OK;
+    for (int64_t i = 0; s == HF_OK && i <= n; i++) {
+        if (alignment && alignment != GGUF_DEFAULT_ALIGNMENT && i == slot) s = gguf_w_add_u32(w, KEY, alignment, err);
+        if (s == HF_OK && i < n && !(alignment && i == own)) s = gguf_w_add_kv_copy(w, src, gguf_kv_at(src, i), err);
+    }
+    return s;
+}
+
+/* Writes the KVs of src (see copy_kvs) and the planned tensors to path (temp file + rename). */
+static hf_status write_plan(const gguf_file *src, const plan *p, uint32_t alignment, const char *path, hf_err *err) {
     gguf_writer *w = gguf_w_new();
-    hf_status s = w ? HF_OK : hf_fail(err, HF_ERR_NOMEM, "%s: out of memory", path);
-    for (int64_t i = 0; s == HF_OK && i < gguf_n_kv(src); i++) s = gguf_w_add_kv_copy(w, src, gguf_kv_at(src, i), err);
+    hf_status s = w ? copy_kvs(w, src, alignment, err) : hf_fail(err, HF_ERR_NOMEM, "%s: out of memory", path);
     for (int64_t i = 0; s == HF_OK && i < p->n; i++)
         s = gguf_w_add_tensor(w, p->t[i].name, p->t[i].type, p->t[i].n_dims, p->t[i].ne, NULL, err);
     if (s == HF_OK) s = gguf_w_begin(w, path, err);
@@ -225,29 +247,31 @@ static int build_fuse_plan(const gguf_file *f, const fuse_layer *layers, int n_l
     return 1;
 }
 
-static hf_status fuse_file(const gguf_file *f, const char *out_path, gguf_qkv_bias mode, gt_fuse_report *report,
+static hf_status fuse_file(const gguf_file *f, const char *out_path, const gt_fuse_opts *o, gt_fuse_report *report,
                            hf_err *err) {
     int n_layers = max_layer(f) + 1;
     fuse_layer *layers = calloc(n_layers > 0 ? (size_t)n_layers : 1, sizeof *layers);
     plan p = {0};
     hf_status s = layers ? HF_OK : no_memory("fuse-qkv", f, err);
     for (int l = 0; s == HF_OK && l < n_layers; l++) {
-        s = plan_fuse_layer(f, l, mode, &layers[l], report, err);
+        s = plan_fuse_layer(f, l, o->qkv_bias, &layers[l], report, err);
         report->n_fused += layers[l].fuse[S_WEIGHT];
     }
     if (s == HF_OK && !build_fuse_plan(f, layers, n_layers, &p)) s = no_memory("fuse-qkv", f, err);
-    if (s == HF_OK) s = write_plan(f, &p, out_path, err);
+    if (s == HF_OK) s = write_plan(f, &p, o->alignment, out_path, err);
     free(p.t);
     free(layers);
     return s;
 }
 
 /* The common frame of both directions: report reset, paths checked, input opened/closed. */
-typedef hf_status (*qkv_op)(const gguf_file *f, const char *out_path, gguf_qkv_bias mode, gt_fuse_report *report,
+typedef hf_status (*qkv_op)(const gguf_file *f, const char *out_path, const gt_fuse_opts *o, gt_fuse_report *report,
                             hf_err *err);
 
 static hf_status run_on_file(const char *op_name, qkv_op op, const char *in_path, const char *out_path,
-                             gguf_qkv_bias mode, gt_fuse_report *report, hf_err *err) {
+                             const gt_fuse_opts *opts, gt_fuse_report *report, hf_err *err) {
+    const gt_fuse_opts defaults = {.qkv_bias = GGUF_QKV_BIAS_FUSED, .alignment = 0};
+    if (!opts) opts = &defaults;
     gt_fuse_report local;
     if (!report) report = &local;
     memset(report, 0, sizeof *report);
@@ -259,7 +283,7 @@ static hf_status run_on_file(const char *op_name, qkv_op op, const char *in_path
         gguf_file *f;
         s = gguf_open(&f, in_path, err);
         if (s == HF_OK) {
-            s = op(f, out_path, mode, report, err);
+            s = op(f, out_path, opts, report, err);
             gguf_close(f);
         }
     }
@@ -269,7 +293,7 @@ static hf_status run_on_file(const char *op_name, qkv_op op, const char *in_path
 
 hf_status gt_fuse_qkv(const char *in_path, const char *out_path, const gt_fuse_opts *opts, gt_fuse_report *report,
                       hf_err *err) {
-    return run_on_file("fuse-qkv", fuse_file, in_path, out_path, opts ? opts->qkv_bias : GGUF_QKV_BIAS_FUSED, report, err);
+    return run_on_file("fuse-qkv", fuse_file, in_path, out_path, opts, report, err);
 }
 
 void gt_fuse_report_free(gt_fuse_report *report) {
@@ -441,9 +465,8 @@ static hf_status check_no_separate(const gguf_file *f, const gguf_tensor *t, int
     return hf_fail(err, HF_ERR_FORMAT, "unfuse-qkv: %s: %s exists beside %s", gguf_path(f), t->name, found);
 }
 
-static hf_status unfuse_file(const gguf_file *f, const char *out_path, gguf_qkv_bias unused, gt_fuse_report *report,
+static hf_status unfuse_file(const gguf_file *f, const char *out_path, const gt_fuse_opts *o, gt_fuse_report *report,
                              hf_err *err) {
-    (void)unused;
     plan p = {0};
     hf_status s = HF_OK;
     for (int64_t i = 0; s == HF_OK && i < gguf_n_tensors(f); i++) {
@@ -463,11 +486,12 @@ static hf_status unfuse_file(const gguf_file *f, const char *out_path, gguf_qkv_
         report->n_split += suffix == S_WEIGHT;
     }
     if (s == HF_OK && uses_hf_order(f)) reorder_split(&p);
-    if (s == HF_OK) s = write_plan(f, &p, out_path, err);
+    if (s == HF_OK) s = write_plan(f, &p, o->alignment, out_path, err);
     free(p.t);
     return s;
 }
 
-hf_status gt_unfuse_qkv(const char *in_path, const char *out_path, gt_fuse_report *report, hf_err *err) {
-    return run_on_file("unfuse-qkv", unfuse_file, in_path, out_path, GGUF_QKV_BIAS_FUSED, report, err);
+hf_status gt_unfuse_qkv(const char *in_path, const char *out_path, const gt_fuse_opts *opts, gt_fuse_report *report,
+                        hf_err *err) {
+    return run_on_file("unfuse-qkv", unfuse_file, in_path, out_path, opts, report, err);
 }

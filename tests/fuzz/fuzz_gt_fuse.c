@@ -53,13 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         hf_status st = gt_fuse_qkv(g_in, g_out, &opts, &rep, &err);
         gt_fuse_report_free(&rep);
         if (st == HF_OK) {
-            gt_unfuse_qkv(g_out, g_out2, &rep, &err);
+            gt_unfuse_qkv(g_out, g_out2, NULL, &rep, &err);
             gt_fuse_report_free(&rep);
             unlink(g_out2);
         }
         unlink(g_out);
     }
-    gt_unfuse_qkv(g_in, g_out, &rep, &err);
+    gt_unfuse_qkv(g_in, g_out, NULL, &rep, &err);
     gt_fuse_report_free(&rep);
     unlink(g_out);
     return 0;
