@@ -207,6 +207,16 @@ static hf_status check_tensor(loader *L, const gguf_tensor *t, tensor_role role,
     if (role == ROLE_MATRIX && !rt_weight_type_supported(t->type))
         return hf_fail(err, HF_ERR_UNSUPPORTED, "%s: tensor '%s' has type %s, expected one of f32, f16, bf16, q8_0",
                        fpath(L), t->name, type_name(t->type));
+    /* Elements are read in place, so the data must sit at its element alignment (4 bytes for
+     * f32, 2 for the 16-bit types and Q8_0's fp16 scales); only a file written with
+     * general.alignment 1 or 2 can miss it (llama.cpp refuses anything below 32). */
+    const uintptr_t need = t->type == HF_TYPE_F32 ? 4 : 2;
+    if ((uintptr_t)t->data % need != 0)
+        return hf_fail(err, HF_ERR_UNSUPPORTED,
+                       "%s: tensor '%s': data at file offset %llu is not %u-byte aligned (general.alignment %llu); "
+                       "expected tensor data aligned to its element size",
+                       fpath(L), t->name, (unsigned long long)(gguf_data_offset(L->m->file) + t->offset),
+                       (unsigned)need, (unsigned long long)gguf_alignment(L->m->file));
     return HF_OK;
 }
 

@@ -157,6 +157,23 @@ layout "$TMP/a16.gguf" 16
 logits "$TMP/f32.gguf" "$TMP/ref.bin"
 logits "$TMP/a16.gguf" "$TMP/l.bin"
 cmp -s "$TMP/ref.bin" "$TMP/l.bin" || fail "--alignment 16: logits differ"
+# 1 and 2: tensor data may then sit off its element alignment; the runtime reads elements in
+# place, so it must refuse such a tensor by name (exit 1), never read it misaligned; where the
+# layout happens to be aligned it runs with the same logits.
+for a in 1 2; do
+    conv a$a.gguf --outtype f32 --alignment $a
+    rc=0
+    "$BIN" run "$TMP/a$a.gguf" --tokens 1,403,407,261,378 -n 24 -t 2 --dump-logits "$TMP/l.bin" > /dev/null 2> "$TMP/err" || rc=$?
+    if [ $rc -eq 0 ]; then
+        cmp -s "$TMP/ref.bin" "$TMP/l.bin" || fail "--alignment $a: logits differ"
+        echo "alignment $a: tensors happen to sit aligned; same logits"
+    else
+        [ $rc -eq 1 ] || fail "--alignment $a: run exit status $rc, expected 1"
+        grep -q "tensor '.*': data at file offset [0-9]* is not [24]-byte aligned" "$TMP/err" ||
+            fail "--alignment $a: unexpected error: $(cat "$TMP/err")"
+        echo "alignment $a: refused: $(cat "$TMP/err")"
+    fi
+done
 conv a1m.gguf --outtype q8_0 --alignment 1048576
 layout "$TMP/a1m.gguf" 1048576
 conv vocab-a64.gguf --vocab-only --alignment 64
