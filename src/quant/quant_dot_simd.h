@@ -146,27 +146,53 @@ DEFINE_SIMD_GEMM(gemm_f32_tiles, float, tile_f32, dot_f32_simd, QD_TILE_R, QD_TI
 DEFINE_SIMD_GEMM(gemm_f16_tiles, uint16_t, tile_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)
 DEFINE_SIMD_GEMM(gemm_bf16_tiles, uint16_t, tile_bf16, dot_bf16_simd, QD_TILE_R, QD_TILE_C)
 
-/* Single tokens (generation): 4 rows at a time, one accumulator chain each. A row's chain of
- * fused multiply-adds is latency-bound (4 cycles a step), so one row at a time read an F16
- * matrix at 9-15 GB/s here, 4 rows at 17-28 GB/s (bench_kernels 4096 4096 1, 1 thread). */
+/* Single tokens (generation): GEMV_ROWS rows at a time, one accumulator chain each, because one
+ * row's chain of fused multiply-adds is latency-bound (4 cycles a step: 9-15 GB/s on a 32 MiB F16
+ * matrix here). The rows are j, j + q, j + 2q, ... (q = rows / GEMV_ROWS), so every stream walks
+ * its own region of the matrix in order: 4 adjacent rows read from DRAM at 14-19 GB/s (the
+ * prefetchers do not follow interleaved streams inside a page), 4 separate streams at 32-38 GB/s
+ * (bench_kernels 32000 1024 1, F16, 1 thread). */
 #define GEMV_ROWS 4
-DEFINE_SIMD_TILE(gemv_tile_f32, float, load8_f32, load1_f32, GEMV_ROWS, 1)
-DEFINE_SIMD_TILE(gemv_tile_f16, uint16_t, load8_f16, load1_f16, GEMV_ROWS, 1)
-DEFINE_SIMD_TILE(gemv_tile_bf16, uint16_t, load8_bf16, load1_bf16, GEMV_ROWS, 1)
-DEFINE_SIMD_GEMM(gemv_f32, float, gemv_tile_f32, dot_f32_simd, GEMV_ROWS, 1)
-DEFINE_SIMD_GEMM(gemv_f16, uint16_t, gemv_tile_f16, dot_f16_simd, GEMV_ROWS, 1)
-DEFINE_SIMD_GEMM(gemv_bf16, uint16_t, gemv_tile_bf16, dot_bf16_simd, GEMV_ROWS, 1)
+#define DEFINE_SIMD_GEMV_STREAMS(name, elem_t, load8, load1, dot)                                  \
+    static void name(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k, \
+                     float *y, int64_t ldy) {                                                      \
+        (void)xs; (void)nt; (void)ldy;                                                             \
+        const uint8_t *w = wv;                                                                     \
+        const float *x = xv;                                                                       \
+        const int64_t q = nr / GEMV_ROWS, kl = k - k % Q_DOT_LANES;                                \
+        for (int64_t j = 0; j < q; j++) {                                                          \
+            const elem_t *wr[GEMV_ROWS];                                                           \
+            __m256 acc[GEMV_ROWS];                                                                 \
+            UNROLL for (int r = 0; r < GEMV_ROWS; r++) {                                           \
+                wr[r] = (const elem_t *)(w + (size_t)(j + r * q) * ws);                            \
+                acc[r] = _mm256_setzero_ps();                                                      \
+            }                                                                                      \
+            for (int64_t i = 0; i < kl; i += Q_DOT_LANES) {                                        \
+                const __m256 xv8 = _mm256_loadu_ps(x + i);                                         \
+                UNROLL for (int r = 0; r < GEMV_ROWS; r++) acc[r] = _mm256_fmadd_ps(load8(wr[r] + i), xv8, acc[r]); \
+            }                                                                                      \
+            UNROLL for (int r = 0; r < GEMV_ROWS; r++) {                                           \
+                float s = hsum_ref_order(acc[r]);                                                  \
+                for (int64_t i = kl; i < k; i++) s = fmaf(load1(wr[r] + i), x[i], s);              \
+                y[j + r * q] = s;                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        for (int64_t r = q * GEMV_ROWS; r < nr; r++) y[r] = dot(w + (size_t)r * ws, x, k);         \
+    }
+DEFINE_SIMD_GEMV_STREAMS(gemvs_f32, float, load8_f32, load1_f32, dot_f32_simd)
+DEFINE_SIMD_GEMV_STREAMS(gemvs_f16, uint16_t, load8_f16, load1_f16, dot_f16_simd)
+DEFINE_SIMD_GEMV_STREAMS(gemvs_bf16, uint16_t, load8_bf16, load1_bf16, dot_bf16_simd)
 
-/* One token: the 4-row GEMV; batches: register blocks. */
+/* One token: the streaming GEMV; batches: register blocks. */
 #define DEFINE_SIMD_GEMM_DISPATCH(name, gemv, gemm)                                               \
     static void name(const void *w, size_t ws, int64_t nr, const void *x, size_t xs, int64_t nt, int64_t k, \
                      float *y, int64_t ldy) {                                                      \
         if (nt == 1) gemv(w, ws, nr, x, xs, nt, k, y, ldy);                                        \
         else gemm(w, ws, nr, x, xs, nt, k, y, ldy);                                                \
     }
-DEFINE_SIMD_GEMM_DISPATCH(gemm_f32_simd, gemv_f32, gemm_f32_tiles)
-DEFINE_SIMD_GEMM_DISPATCH(gemm_f16_simd, gemv_f16, gemm_f16_tiles)
-DEFINE_SIMD_GEMM_DISPATCH(gemm_bf16_simd, gemv_bf16, gemm_bf16_tiles)
+DEFINE_SIMD_GEMM_DISPATCH(gemm_f32_simd, gemvs_f32, gemm_f32_tiles)
+DEFINE_SIMD_GEMM_DISPATCH(gemm_f16_simd, gemvs_f16, gemm_f16_tiles)
+DEFINE_SIMD_GEMM_DISPATCH(gemm_bf16_simd, gemvs_bf16, gemm_bf16_tiles)
 
 /* Q8_0 by rows: the runtime multiplies whole 16-row groups with the packed kernels
  * (quant_pack.h); this serves the rows outside them, each weight row against every token
