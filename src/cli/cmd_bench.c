@@ -67,7 +67,8 @@ static void bench_usage(FILE *out) {
           "  -r N                repetitions of each test (default 5)\n"
           "  -o md|json          output format on stdout (default md)\n"
           "  --kv-type f32|f16   KV cache type (default f32; llama-bench's default is f16)\n"
-          "  --roofline          also measure the streaming read bandwidth and print tg's GB/s\n"
+          "  --roofline          also measure the streaming read bandwidth (best of one and of four\n"
+          "                      sequential streams per thread) and print tg's GB/s\n"
           "                      as a fraction of it\n"
           "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
           "  --no-repack         multiply Q8_0 matrices row by row from the mapping instead of\n"
@@ -302,36 +303,52 @@ static void stats(const bench_test *t, int64_t reps, double *mean, double *sd) {
 typedef struct rl_job {
     const uint64_t *p;
     size_t n;
+    int streams; /* 1 or 4 */
     uint64_t sum;
 } rl_job;
 
 static volatile uint64_t rl_sink;
 
+/* Sums a slice as one stream, or as 4 streams over its quarters in step (how the GEMV kernels
+ * read a weight matrix: separate sequential streams read this machine's DRAM faster than one). */
 static void *rl_read(void *arg) {
     rl_job *j = arg;
     uint64_t a = 0, b = 0, c = 0, d = 0;
     size_t i = 0;
-    for (; i + 4 <= j->n; i += 4) {
-        a += j->p[i];
-        b += j->p[i + 1];
-        c += j->p[i + 2];
-        d += j->p[i + 3];
-    }
+    if (j->streams == 4) {
+        const size_t q = j->n / 4;
+        const uint64_t *p0 = j->p, *p1 = p0 + q, *p2 = p1 + q, *p3 = p2 + q;
+        for (; i < q; i++) {
+            a += p0[i];
+            b += p1[i];
+            c += p2[i];
+            d += p3[i];
+        }
+        i = 4 * q;
+    } else
+        for (; i + 4 <= j->n; i += 4) {
+            a += j->p[i];
+            b += j->p[i + 1];
+            c += j->p[i + 2];
+            d += j->p[i + 3];
+        }
     for (; i < j->n; i++) a += j->p[i];
     j->sum = a + b + c + d;
     return NULL;
 }
 
-/* Best GB/s of ROOFLINE_PASSES passes of n_threads threads summing their slices of buf. */
+/* Best GB/s of ROOFLINE_PASSES passes of each read pattern of n_threads threads summing their
+ * slices of buf. */
 static double roofline_pass(const uint64_t *buf, size_t n_words, int n_threads) {
     pthread_t th[1024]; /* -t is at most 1024 */
     rl_job jobs[1024];
     double best = 0;
-    for (int pass = 0; pass < ROOFLINE_PASSES; pass++) {
+    for (int pass = 0; pass < 2 * ROOFLINE_PASSES; pass++) { /* one stream, then four, per thread */
         size_t per = n_words / (size_t)n_threads;
         for (int i = 0; i < n_threads; i++) {
             jobs[i].p = buf + (size_t)i * per;
             jobs[i].n = i == n_threads - 1 ? n_words - (size_t)i * per : per;
+            jobs[i].streams = pass < ROOFLINE_PASSES ? 1 : 4;
         }
         double t0 = now_s();
         int started = 1;
