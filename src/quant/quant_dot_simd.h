@@ -116,35 +116,39 @@ static float dot_q8_0_simd(const void *wv, const void *xv, int64_t k) {
             }                                                                                      \
     }
 
-/* The gemm over a tile grid: blocks of R rows x C tokens, the remaining rows/tokens one
- * output at a time with the dot. For each token block the rows are walked in order, so a
- * caller's row chunk stays in cache across all tokens. */
-#define DEFINE_SIMD_GEMM(name, elem_t, tile, dot, R, C)                                            \
+/* The gemm over a tile grid: blocks of R rows x C tokens; the tokens past the last whole block
+ * one at a time in R x 1 blocks (tile1), the rows past the last whole block with the dot. For
+ * each token block the rows are walked in order, so a caller's row chunk stays in cache across
+ * all tokens. */
+#define DEFINE_SIMD_GEMM(name, elem_t, tile, tile1, dot, R, C)                                     \
     static void name(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k, \
                      float *y, int64_t ldy) {                                                      \
         const uint8_t *w = wv, *x = xv;                                                            \
         const int64_t nr_full = nr - nr % R, nt_full = nt - nt % C;                                \
-        for (int64_t t = 0; t < nt_full; t += C)                                                   \
+        for (int64_t t = 0; t < nt; t += (t < nt_full ? C : 1))                                    \
             for (int64_t r = 0; r < nr_full; r += R) {                                             \
                 const elem_t *wp[R];                                                               \
                 const float *xp[C];                                                                \
                 for (int i = 0; i < R; i++) wp[i] = (const elem_t *)(w + (size_t)(r + i) * ws);    \
-                for (int i = 0; i < C; i++) xp[i] = (const float *)(x + (size_t)(t + i) * xs);     \
-                tile(wp, xp, k, y + t * ldy + r, ldy);                                             \
+                for (int i = 0; i < C; i++) xp[i] = (const float *)(x + (size_t)(t + (t < nt_full ? i : 0)) * xs); \
+                if (t < nt_full) tile(wp, xp, k, y + t * ldy + r, ldy);                            \
+                else tile1(wp, xp, k, y + t * ldy + r, ldy);                                       \
             }                                                                                      \
         for (int64_t t = 0; t < nt; t++)                                                           \
-            for (int64_t r = (t < nt_full ? nr_full : 0); r < nr; r++)                             \
-                y[t * ldy + r] = dot(w + (size_t)r * ws, x + (size_t)t * xs, k);                   \
+            for (int64_t r = nr_full; r < nr; r++) y[t * ldy + r] = dot(w + (size_t)r * ws, x + (size_t)t * xs, k); \
     }
 
-/* Batches: QD_TILE_R rows x QD_TILE_C tokens per register block. */
+/* Batches: QD_TILE_R rows x QD_TILE_C tokens per register block, QD_TILE_R x 1 for the rest. */
 DEFINE_SIMD_TILE(tile_f32, float, load8_f32, load1_f32, QD_TILE_R, QD_TILE_C)
 DEFINE_SIMD_TILE(tile_f16, uint16_t, load8_f16, load1_f16, QD_TILE_R, QD_TILE_C)
 DEFINE_SIMD_TILE(tile_bf16, uint16_t, load8_bf16, load1_bf16, QD_TILE_R, QD_TILE_C)
+DEFINE_SIMD_TILE(tile1_f32, float, load8_f32, load1_f32, QD_TILE_R, 1)
+DEFINE_SIMD_TILE(tile1_f16, uint16_t, load8_f16, load1_f16, QD_TILE_R, 1)
+DEFINE_SIMD_TILE(tile1_bf16, uint16_t, load8_bf16, load1_bf16, QD_TILE_R, 1)
 
-DEFINE_SIMD_GEMM(gemm_f32_tiles, float, tile_f32, dot_f32_simd, QD_TILE_R, QD_TILE_C)
-DEFINE_SIMD_GEMM(gemm_f16_tiles, uint16_t, tile_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)
-DEFINE_SIMD_GEMM(gemm_bf16_tiles, uint16_t, tile_bf16, dot_bf16_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_SIMD_GEMM(gemm_f32_tiles, float, tile_f32, tile1_f32, dot_f32_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_SIMD_GEMM(gemm_f16_tiles, uint16_t, tile_f16, tile1_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_SIMD_GEMM(gemm_bf16_tiles, uint16_t, tile_bf16, tile1_bf16, dot_bf16_simd, QD_TILE_R, QD_TILE_C)
 
 /* Single tokens (generation): GEMV_ROWS rows at a time, one accumulator chain each, because one
  * row's chain of fused multiply-adds is latency-bound (4 cycles a step: 9-15 GB/s on a 32 MiB F16
