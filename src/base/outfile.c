@@ -140,13 +140,16 @@ hf_status hf_outfile_open(hf_outfile *of, const char *requested_path, hf_err *er
  * that fsync alone took 0.32 s of a 0.85 s conversion without this). */
 #define WRITEBACK_STEP ((uint64_t)32 << 20)
 
-static void start_writeback(hf_outfile *of) {
+/* Flushes what was written and starts its writeback; nonzero (errno set) when the flush fails,
+ * which must fail the write: stdio drops a buffer it could not flush. */
+static int start_writeback(hf_outfile *of) {
 #if defined(__linux__)
-    if (fflush(of->fp) != 0) return; /* the error shows again at the next write or the commit */
+    if (fflush(of->fp) != 0) return -1;
     (void)sync_file_range(fileno(of->fp), (off_t)of->flushed, (off_t)(of->written - of->flushed),
                           SYNC_FILE_RANGE_WRITE);
 #endif
     of->flushed = of->written;
+    return 0;
 }
 
 hf_status hf_outfile_write(hf_outfile *of, const void *data, size_t n, hf_err *err) {
@@ -154,7 +157,9 @@ hf_status hf_outfile_write(hf_outfile *of, const void *data, size_t n, hf_err *e
         return hf_fail(err, HF_ERR_IO, "%s: write failed after %llu bytes: %s", of->final_path,
                        (unsigned long long)of->written, strerror(errno));
     of->written += n;
-    if (of->written - of->flushed >= WRITEBACK_STEP) start_writeback(of);
+    if (of->written - of->flushed >= WRITEBACK_STEP && start_writeback(of) != 0)
+        return hf_fail(err, HF_ERR_IO, "%s: write failed after %llu bytes: %s", of->final_path,
+                       (unsigned long long)of->flushed, strerror(errno));
     return HF_OK;
 }
 
@@ -177,7 +182,8 @@ static void release(hf_outfile *of) {
 }
 
 hf_status hf_outfile_commit(hf_outfile *of, hf_err *err) {
-    int bad = fflush(of->fp) != 0 || fsync(fileno(of->fp)) != 0;
+    /* ferror: a failed write earlier, whatever was flushed since, means bytes are missing */
+    int bad = ferror(of->fp) || fflush(of->fp) != 0 || fsync(fileno(of->fp)) != 0;
     int e = errno;
     if (fclose(of->fp) != 0 && !bad) {
         bad = 1;

@@ -11,6 +11,7 @@
  * bench/README.md for after). Peak memory is two chunks plus the source pages of one chunk,
  * whatever the tensor or model size. Only the writer thread calls the GGUF writer. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -160,7 +161,14 @@ static hf_status pipe_start(writer_pipe *p, gguf_writer *w, hf_err *err) {
     *p = (writer_pipe){.w = w, .st = HF_OK};
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    if (pthread_create(&p->thread, NULL, writer_main, p) != 0) {
+    /* The writer starts with every signal blocked (it inherits the mask): a signal handler that
+     * unlinks the temp file then never runs on the thread that may release that file's name. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    const int rc = pthread_create(&p->thread, NULL, writer_main, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         pthread_cond_destroy(&p->cv);
         pthread_mutex_destroy(&p->mu);
         return hf_fail(err, HF_ERR_NOMEM, "cannot start the writer thread");
@@ -263,7 +271,7 @@ hf_status conv_data_write(gguf_writer *w, const conv_plan *p, int n_threads, con
         const conv_item *it = &p->items[i];
         for (int k = 0; s == HF_OK && k < it->n_parts; k++) s = stream_part(&st, it, &it->part[k], err);
         if (s == HF_OK) s = pipe_post(&pipe, NULL, 0, err); /* end of the tensor */
-        done += conv_item_bytes(it);
+        if (s == HF_OK) done += conv_item_bytes(it);
         if (s == HF_OK && progress) progress(pctx, i + 1, p->n, it->name, done, total);
     }
     /* a conversion error keeps its own message; otherwise the writer's last word counts */

@@ -120,10 +120,10 @@ size_t q_act_row_bytes(uint32_t act_type, int64_t k) {
  * CPUID directly, which both GCC and clang accept through <cpuid.h>.
  * Same rule as GCC's libgcc: AVX2 counts only if the OS saves the YMM state
  * (CPUID.1:ECX.OSXSAVE set and XCR0 bits 1|2 = SSE|AVX state enabled);
- * AVX2 is CPUID.7.0:EBX bit 5, F16C CPUID.1:ECX bit 29, FMA CPUID.1:ECX bit 12. (An AVX-512 path
- * would need every subset it is compiled with, see CMakeLists.txt: CPUID.7.0
- * EBX bits 16 F, 17 DQ, 30 BW, 31 VL, ECX bit 11 VNNI, CPUID.7.1 EAX bit 5
- * BF16; and XCR0 bits 1|2|5|6|7 = SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM.)
+ * AVX2 is CPUID.7.0:EBX bit 5, F16C CPUID.1:ECX bit 29, FMA CPUID.1:ECX bit 12. The AVX-512
+ * paths need every subset their files are compiled with (CMakeLists.txt, *_avx512.c):
+ * CPUID.7.0 EBX bits 16 F, 17 DQ, 30 BW, 31 VL and ECX bit 11 VNNI, and XCR0 bits
+ * 1|2|5|6|7 = SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM saved by the OS.
  * The answer is computed once and cached, as libgcc does (CPUID is slow and
  * traps in VMs); concurrent first calls compute the same value, so a relaxed
  * atomic is enough. */

@@ -62,5 +62,5 @@ void qp_act_row_sums(const q_block_q8_0 *row, int64_t nb, float *d, int32_t *nsu
 const qp_kernel *qp_kernel_ref(void);
 /* The fastest kernel this CPU runs (AVX-512 VNNI, AVX2, else the reference). */
 const qp_kernel *qp_kernel_best(void);
-/* Every kernel this CPU runs, best first, then the reference; returns the count (<= 4). */
+/* Every kernel this CPU runs, best first, then the reference; returns the count (<= 3). */
 int qp_kernels_available(const qp_kernel **out, int cap);

@@ -1,4 +1,4 @@
-/* Packed Q8_0 kernel for AVX2; compiled with -mavx2 -mf16c (CMake, *_avx2.c), used only after
+/* Packed Q8_0 kernel for AVX2; compiled with -mavx2 -mfma -mf16c (CMake, *_avx2.c), used only after
  * q_cpu_has_avx2_f16c. Each __m256 holds 8 rows of a group (one half) for one token. Without
  * VNNI the products go through maddubs, which needs an unsigned operand: the weights are
  * turned back into signed bytes and multiplied as |w| times x carrying w's sign (|w| <= 128,

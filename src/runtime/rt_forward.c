@@ -35,7 +35,9 @@ struct rt_ctx {
 };
 
 #define ATT_MAX_QT 16
-#define ATT_MAX_SCORES ((size_t)4 << 20) /* floats of scores per thread (16 MiB) */
+/* Floats of scores per thread (16 MiB) while a tile has more than one query; one query needs
+ * n_ctx floats whatever the cap (64 MiB at the largest context). */
+#define ATT_MAX_SCORES ((size_t)4 << 20)
 
 rt_ctx_params rt_ctx_default_params(void) { return (rt_ctx_params){0, 512, HF_TYPE_F32, 1}; }
 
@@ -251,6 +253,7 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
         for (int64_t i = 0; i < nq; i++) memset(c->attn + (t_lo + i) * nq_all + h * hd, 0, (size_t)hd * sizeof(float));
         const int64_t first_pos = j->pos0 + t_lo, n_pos = first_pos + nq;
         for (int64_t p = 0; p < n_pos; p++) {
+            /* the cache is F32 or F16 (rt_kv_init), types with an axpy */
             const uint8_t *v = rt_kv_v_row(&c->kv, j->layer, p) + (size_t)g * kv_off_head;
             for (int64_t i = p > first_pos ? p - first_pos : 0; i < nq; i++)
                 j->dt->axpy(c->attn + (t_lo + i) * nq_all + h * hd, scores[i * c->n_ctx + p], v, hd);

@@ -43,7 +43,8 @@ typedef struct rt_kernel_set {
     const qp_kernel *packed;                /* for Q8_0 matrices repacked at load (rt_repack.h) */
 } rt_kernel_set;
 
-/* The best bit-identical implementation per type on this CPU (q_dot_best). */
+/* The best bit-identical implementation per type on this CPU (q_dot_best) and the packed Q8_0
+ * kernel (qp_kernel_best). */
 void rt_kernels_pick(rt_kernel_set *ks);
 /* The plain C references (q_dot_ref): for tests and benches. */
 void rt_kernels_pick_ref(rt_kernel_set *ks);

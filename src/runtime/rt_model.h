@@ -4,7 +4,8 @@
  * hyper-parameters from the "{arch}.*" keys and resolves every tensor the
  * architecture needs, checking its type and shape against the
  * hyper-parameters. Weights point into the mapping: nothing is copied, except
- * the concatenated Q||K||V bias in one of the fused layouts (below).
+ * the concatenated Q||K||V bias in one of the fused layouts (below) and, unless
+ * rt_model_params.repack is 0, the Q8_0 matrices (rt_repack.h).
  *
  * ==== QKV layouts (all three load) ====
  *   separate:        blk.N.attn_q/k/v.weight (+ optional attn_q/k/v.bias)
