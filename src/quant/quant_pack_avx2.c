@@ -55,6 +55,52 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
     }
 }
 
+/* One token over n_groups groups as GEMV_STREAMS streams: groups j, j + q, j + 2q, ...
+ * (q = n_groups / GEMV_STREAMS), each stream reading its own region of the matrix in order, as
+ * the AVX-512 kernel does (several sequential streams read DRAM faster than one here); the
+ * activation words are re-broadcast from L1 for each, to stay within 16 registers. */
+#define GEMV_STREAMS 4
+static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, float *y) {
+    const int64_t nb = x->nb, q = n_groups / GEMV_STREAMS;
+    const size_t gb = qp_group_bytes(nb * Q8_0_BLOCK);
+    const __m256i bias = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
+    const q_block_q8_0 *a = (const q_block_q8_0 *)(const void *)(x->rows + (size_t)t0 * x->row_stride);
+    const float *ad = x->d + t0 * nb;
+    for (int64_t j = 0; j < q; j++) {
+        const uint8_t *g[GEMV_STREAMS];
+        __m256 acc[GEMV_STREAMS][2];
+        UNROLL for (int s = 0; s < GEMV_STREAMS; s++) {
+            g[s] = wp + (size_t)(j + s * q) * gb;
+            acc[s][0] = acc[s][1] = _mm256_setzero_ps();
+        }
+        for (int64_t b = 0; b < nb; b++) {
+            const __m256 xd = _mm256_set1_ps(ad[b]);
+            UNROLL for (int s = 0; s < GEMV_STREAMS; s++) {
+                const uint16_t *scales = (const uint16_t *)(const void *)(g[s] + (size_t)nb * 512);
+                UNROLL for (int h = 0; h < 2; h++) {
+                    const uint8_t *qb = g[s] + (size_t)b * 512 + (size_t)h * 32;
+                    __m256i isum = _mm256_setzero_si256();
+                    UNROLL for (int i = 0; i < 8; i++) {
+                        const __m256i w =
+                            _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(qb + 64 * i)), bias);
+                        const __m256i xv = _mm256_set1_epi32(qp_load_word(a[b].qs + 4 * i));
+                        const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(xv, w));
+                        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p16, ones));
+                    }
+                    const __m256 dw =
+                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(scales + b * 16 + h * 8)));
+                    acc[s][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, xd), acc[s][h]);
+                }
+            }
+        }
+        UNROLL for (int s = 0; s < GEMV_STREAMS; s++) {
+            _mm256_storeu_ps(y + (j + s * q) * QP_ROWS, acc[s][0]);
+            _mm256_storeu_ps(y + (j + s * q) * QP_ROWS + 8, acc[s][1]);
+        }
+    }
+    for (int64_t gi = q * GEMV_STREAMS; gi < n_groups; gi++) group_tile(wp + (size_t)gi * gb, x, t0, 1, y + gi * QP_ROWS, 0);
+}
+
 QP_DEFINE_TILE(1)
 QP_DEFINE_TILE(2)
 QP_DEFINE_TILE(3)
@@ -62,7 +108,8 @@ static const qp_tile_fn TILES[MAX_TOK + 1] = {NULL, tile_1, tile_2, tile_3};
 
 static void gemm_avx2(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
                       int64_t ldy) {
-    qp_gemm_by_tiles(TILES, MAX_TOK, wp, n_groups, x, t0, n_tok, y, ldy);
+    if (n_tok == 1) gemv_streams(wp, n_groups, x, t0, y);
+    else qp_gemm_by_tiles(TILES, MAX_TOK, wp, n_groups, x, t0, n_tok, y, ldy);
 }
 
 static const qp_kernel KERNEL = {gemm_avx2, "avx2"};
