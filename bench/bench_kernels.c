@@ -57,16 +57,17 @@ int main(int argc, char **argv) {
         return 2;
     }
     const uint32_t types[4] = {HF_TYPE_F32, HF_TYPE_F16, HF_TYPE_BF16, HF_TYPE_Q8_0};
-    float *wf = malloc((size_t)(N * K) * sizeof(float)), *x = malloc((size_t)(32 * K) * sizeof(float));
-    float *y = malloc((size_t)(32 * N) * sizeof(float));
-    void *acts = malloc(rt_acts_max_bytes(32, K)), *wq = malloc((size_t)N * (size_t)hf_row_size(HF_TYPE_F32, K));
+    const int64_t T_max = Ts[0] > Ts[1] ? Ts[0] : Ts[1];
+    float *wf = malloc((size_t)(N * K) * sizeof(float)), *x = malloc((size_t)(T_max * K) * sizeof(float));
+    float *y = malloc((size_t)(T_max * N) * sizeof(float));
+    void *acts = malloc(rt_acts_max_bytes(T_max, K)), *wq = malloc((size_t)N * (size_t)hf_row_size(HF_TYPE_F32, K));
     if (!wf || !x || !y || !acts || !wq || K % 32 != 0) {
         fprintf(stderr, "bench_kernels: out of memory or K not a multiple of 32\n");
         return 1;
     }
     uint64_t s = 1;
     for (int64_t i = 0; i < N * K; i++) wf[i] = (float)((s = s * 6364136223846793005ull + 1) >> 40) / 16777216.0f - 0.5f;
-    for (int64_t i = 0; i < 32 * K; i++) x[i] = (float)(i % 97) / 97.0f - 0.5f;
+    for (int64_t i = 0; i < T_max * K; i++) x[i] = (float)(i % 97) / 97.0f - 0.5f;
     rt_kernel_set ks;
     rt_kernels_pick(&ks);
     printf("type impl threads T N K ms GFLOP/s GB/s\n");
@@ -76,7 +77,7 @@ int main(int argc, char **argv) {
         for (int64_t r = 0; r < N; r++) q_from_f32(ty, wf + r * K, (uint8_t *)wq + r * row, K);
         rt_tensor w = {.name = "w", .data = wq, .type = ty, .ne0 = K, .ne1 = N, .row_bytes = row};
         for (int ii = 0; ii < 2; ii++) {
-            const q_dot_traits *impl = ii == 0 ? q_dot_ref(ty) : ks.dot[ty];
+            const q_dot_traits *impl = ii == 0 ? q_dot_ref_order(ty, ks.dot[ty]->order) : ks.dot[ty];
             for (int th = 1; th <= (ii == 0 ? 1 : max_threads); th *= 2) {
                 rt_pool *pool;
                 hf_err err = {0};

@@ -43,19 +43,21 @@ static void fast_paths_are_bit_identical_to_reference_for_all_types_and_lengths(
     int compared = 0;
     for (int ti = 0; ti < 4; ti++) {
         const uint32_t t = TYPES[ti];
-        const q_dot_traits *ref = q_dot_ref(t), *impls[4];
-        assert_non_null(ref);
+        const q_dot_traits *impls[4];
+        assert_non_null(q_dot_ref(t));
         const int n_impls = q_dot_impls(t, impls, 4);
         printf("%s: best implementation '%s'\n", hf_type_info(t)->name, q_dot_best(t)->impl);
-        if (q_cpu_has_avx512vnni()) assert_string_equal(q_dot_best(t)->impl, "avx512");
+        if (t == HF_TYPE_BF16 && q_cpu_has_avx512bf16()) assert_string_equal(q_dot_best(t)->impl, "avx512bf16");
+        else if (q_cpu_has_avx512vnni()) assert_string_equal(q_dot_best(t)->impl, "avx512");
         else if (q_cpu_has_avx2_f16c()) assert_string_equal(q_dot_best(t)->impl, "avx2");
         else {
-            assert_ptr_equal(q_dot_best(t), ref);
+            assert_ptr_equal(q_dot_best(t), q_dot_ref(t));
             printf("this CPU lacks AVX2/F16C: no fast path to compare, skipped\n");
             skip();
         }
         const uint32_t blk = hf_type_info(t)->blck;
-        for (int ii = 0; ii + 1 < n_impls; ii++)
+        for (int ii = 0; ii + 1 < n_impls; ii++) {
+            const q_dot_traits *ref = q_dot_ref_order(t, impls[ii]->order);
             for (int64_t k = blk; k <= 1000; k += (blk == 1 ? 7 : 32)) {
                 uint8_t *w = malloc(hf_row_size(t, k)), *x = malloc(q_act_row_bytes(ref->act_type, k));
                 for (int rep = 0; rep < 20; rep++) {
@@ -70,6 +72,7 @@ static void fast_paths_are_bit_identical_to_reference_for_all_types_and_lengths(
                 free(w);
                 free(x);
             }
+        }
     }
     assert_true(compared > 1000);
 }
@@ -112,6 +115,98 @@ static void f32_reference_follows_the_documented_lane_order(void **state) {
     for (int i = 16; i < 19; i++) s = fmaf(w[i], x[i], s);
     const float got = q_dot_ref(HF_TYPE_F32)->dot(w, x, 19);
     assert_memory_equal(&got, &s, sizeof s);
+}
+
+static uint16_t bf16_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return (uint16_t)(u >> 16); /* the values below are exact in BF16 */
+}
+
+/* The BF16 pair order as quant_dot.h defines it, on rows built so that each rule changes the
+ * result. Lane 0 holds 1 after step 1; in step 2 element 33's product comes first:
+ *   2^-24 then 2^-24: each a tie to even, so 1 (one rounding of the exact sum: 1 + 2^-23);
+ *   2^-24 then 1.5 * 2^-24: 1 + 2^-23 (element 32 first: 1 + 2^-22).
+ * A denormal word reads as zero, a denormal product is flushed, a tail is zero-padded. */
+static void bf16_pair_reference_follows_the_documented_order(void **state) {
+    (void)state;
+    const q_dot_traits *ref = q_dot_ref_order(HF_TYPE_BF16, Q_ORDER_BF16_PAIRS);
+    assert_non_null(ref);
+    assert_int_equal(ref->act_type, Q_ACT_BF16_BITS);
+    uint16_t w[64] = {0}, x[64] = {0};
+    w[1] = bf16_bits(1.0f), x[1] = bf16_bits(1.0f);
+    w[33] = bf16_bits(0x1p-12f), x[33] = bf16_bits(0x1p-12f);
+    w[32] = bf16_bits(0x1p-12f), x[32] = bf16_bits(0x1p-12f);
+    float got = ref->dot(w, x, 64);
+    assert_true(got == 1.0f);
+    w[32] = bf16_bits(0x1.8p-12f);
+    got = ref->dot(w, x, 64);
+    assert_true(got == 1.0f + 0x1p-23f);
+    w[3] = 0x0001, x[3] = bf16_bits(0x1p100f); /* a denormal weight word: zero, not 2^-33 */
+    got = ref->dot(w, x, 64);
+    assert_true(got == 1.0f + 0x1p-23f);
+    memset(w, 0, sizeof w), memset(x, 0, sizeof x);
+    w[5] = bf16_bits(0x1p-70f), x[5] = bf16_bits(0x1p-70f); /* 2^-140: flushed */
+    got = ref->dot(w, x, 64);
+    assert_true(got == 0.0f);
+    /* a tail: k = 35 ignores word 35 (zero padding), reads 32..34 */
+    memset(w, 0, sizeof w), memset(x, 0, sizeof x);
+    w[34] = bf16_bits(2.0f), x[34] = bf16_bits(3.0f), w[35] = bf16_bits(100.0f), x[35] = bf16_bits(1.0f);
+    got = ref->dot(w, x, 35);
+    assert_true(got == 6.0f);
+}
+
+/* Raw BF16 words over the whole exponent range (denormals, products that underflow or sit at
+ * the smallest normal, cancelling pairs): every pair-order kernel this CPU runs gives the
+ * reference's bits, for the dot and for every gemm shape, at lengths with and without a tail. */
+static void bf16_pair_kernels_match_the_reference_on_raw_words(void **state) {
+    (void)state;
+    const q_dot_traits *impls[4];
+    const int n = q_dot_impls(HF_TYPE_BF16, impls, 4);
+    const q_dot_traits *ref = q_dot_ref_order(HF_TYPE_BF16, Q_ORDER_BF16_PAIRS);
+    int compared = 0;
+    for (int ii = 0; ii < n; ii++) {
+        if (impls[ii]->order != Q_ORDER_BF16_PAIRS || impls[ii] == ref) continue;
+        enum { NR = 13, NT = 9, K = 300 };
+        uint16_t *w = malloc(NR * K * sizeof *w), *x = malloc(NT * K * sizeof *x);
+        float want[NT * NR], got[NT * NR];
+        for (int rep = 0; rep < 40; rep++) {
+            for (int i = 0; i < NR * K; i++) {
+                rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+                w[i] = (uint16_t)(rng_state >> 48);
+                if (((w[i] >> 7) & 0xff) == 0xff) w[i] &= 0x807f; /* no Inf/NaN */
+            }
+            for (int i = 0; i < NT * K; i++) {
+                rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+                const uint16_t v = (uint16_t)(rng_state >> 48);
+                /* exponents near 254 - the weight's, so products straddle 2^-126 */
+                x[i] = rep % 2 ? (uint16_t)((v & 0x807f) | ((uint16_t)(254 - ((w[i % (NR * K)] >> 7) & 0xff) + (v >> 7) % 8 - 4) & 0xff) << 7)
+                               : (uint16_t)((v & 0x807f) | (uint16_t)((112 + (v >> 7) % 30) << 7));
+                if (((x[i] >> 7) & 0xff) == 0xff) x[i] &= 0x807f;
+            }
+            const int64_t k = K - rep * 7;
+            for (int t = 0; t < NT; t++)
+                for (int r = 0; r < NR; r++) {
+                    want[t * NR + r] = ref->dot(w + r * K, x + t * K, k);
+                    const float d = impls[ii]->dot(w + r * K, x + t * K, k);
+                    assert_memory_equal(&d, &want[t * NR + r], sizeof d);
+                }
+            for (int64_t nt = 1; nt <= NT; nt += 4) {
+                memset(got, 0, sizeof got);
+                impls[ii]->gemm(w, K * sizeof *w, NR, x, K * sizeof *x, nt, k, got, NR);
+                if (memcmp(got, want, (size_t)nt * NR * sizeof(float)))
+                    fail_msg("%s gemm differs from the pair reference: tokens %lld k %lld", impls[ii]->impl,
+                             (long long)nt, (long long)k);
+            }
+            compared++;
+        }
+        free(w);
+        free(x);
+    }
+    if (!compared) {
+        printf("this CPU runs no pair-order kernel (AVX512_BF16): only the reference was checked\n");
+        skip();
+    }
 }
 
 /* The float types' axpy (attention's V accumulation) gives the reference's bits for every
@@ -158,6 +253,8 @@ int main(void) {
         cmocka_unit_test(fast_paths_are_bit_identical_to_reference_for_all_types_and_lengths),
         cmocka_unit_test(q8_0_minus_128_weights_are_exact),
         cmocka_unit_test(f32_reference_follows_the_documented_lane_order),
+        cmocka_unit_test(bf16_pair_reference_follows_the_documented_order),
+        cmocka_unit_test(bf16_pair_kernels_match_the_reference_on_raw_words),
         cmocka_unit_test(axpy_fast_paths_are_bit_identical_to_reference),
         cmocka_unit_test(unsupported_types_have_no_kernel),
     };

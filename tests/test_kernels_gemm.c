@@ -37,7 +37,7 @@ static void *random_rows(uint32_t type, int act, int64_t rows, int64_t k, float 
 static void check_type(uint32_t type, const q_dot_traits *impl) {
     static const int64_t ROWS[] = {1, 3, 4, 7, 8, 9, 13, 37};
     static const int64_t TOKS[] = {1, 2, 3, 4, 5, 7, 11};
-    const q_dot_traits *ref = q_dot_ref(type);
+    const q_dot_traits *ref = q_dot_ref_order(type, impl->order);
     const int64_t ks[2] = {type == HF_TYPE_Q8_0 ? 64 : 67, type == HF_TYPE_Q8_0 ? 320 : 264};
     int compared = 0;
     for (int ki = 0; ki < 2; ki++) {
@@ -70,6 +70,7 @@ static const uint32_t TYPES[] = {HF_TYPE_F32, HF_TYPE_F16, HF_TYPE_BF16, HF_TYPE
 static void reference_gemm_is_the_dot_loop(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++) check_type(TYPES[i], q_dot_ref(TYPES[i]));
+    check_type(HF_TYPE_BF16, q_dot_ref_order(HF_TYPE_BF16, Q_ORDER_BF16_PAIRS));
 }
 
 /* Every fast implementation this CPU runs (AVX-512 and AVX2 where it has both), and the
@@ -83,7 +84,8 @@ static void every_fast_gemm_is_bit_identical_to_the_reference(void **state) {
     for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++) {
         const q_dot_traits *impls[4];
         const int n = q_dot_impls(TYPES[i], impls, 4);
-        assert_string_equal(q_dot_best(TYPES[i])->impl, q_cpu_has_avx512vnni() ? "avx512" : "avx2");
+        if (TYPES[i] == HF_TYPE_BF16 && q_cpu_has_avx512bf16()) assert_string_equal(q_dot_best(TYPES[i])->impl, "avx512bf16");
+        else assert_string_equal(q_dot_best(TYPES[i])->impl, q_cpu_has_avx512vnni() ? "avx512" : "avx2");
         for (int j = 0; j + 1 < n; j++) { /* the last one is the reference */
             printf("%s: gemm '%s'\n", hf_type_info(TYPES[i])->name, impls[j]->impl);
             check_type(TYPES[i], impls[j]);

@@ -4,9 +4,10 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "base/f16.h"
-#include "quant/quant_dot_avx2.h"
+#include "quant/quant_dot_isa.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -80,20 +81,62 @@ DEFINE_REF_AXPY(axpy_f32_ref, float, load_f32)
 DEFINE_REF_AXPY(axpy_f16_ref, uint16_t, load_f16)
 DEFINE_REF_AXPY(axpy_bf16_ref, uint16_t, load_bf16)
 
-/* Rows indexed by weight type; a row with dot == NULL is unsupported. To add
+/* ==== The BF16 pair order (quant_dot.h) ==== */
+
+/* A BF16 word as vdpbf16ps reads it: a denormal is zero of the same sign. */
+static inline float bf16_daz(uint16_t v) {
+    if ((v & 0x7f80u) == 0) v &= 0x8000u;
+    return hf_bf16_to_f32(v);
+}
+
+/* One step of a lane: the exact product added with one rounding, a denormal result flushed. */
+static inline float pair_step(float acc, uint16_t w, uint16_t x) {
+    const float r = fmaf(bf16_daz(w), bf16_daz(x), acc);
+    return fpclassify(r) == FP_SUBNORMAL ? copysignf(0.0f, r) : r;
+}
+
+/* Element i of a row zero-padded past k. */
+static inline uint16_t padded(const uint16_t *p, int64_t i, int64_t k) { return i < k ? p[i] : 0; }
+
+static float dot_bf16_pairs_ref(const void *wv, const void *xv, int64_t k) {
+    const uint16_t *w = wv, *x = xv;
+    float acc[Q_DOT_PAIR_LANES] = {0};
+    for (int64_t i = 0; i < k; i += 2 * Q_DOT_PAIR_LANES)
+        for (int l = 0; l < Q_DOT_PAIR_LANES; l++) {
+            const int64_t odd = i + 2 * l + 1, even = i + 2 * l;
+            acc[l] = pair_step(acc[l], padded(w, odd, k), padded(x, odd, k));
+            acc[l] = pair_step(acc[l], padded(w, even, k), padded(x, even, k));
+        }
+    float s8[Q_DOT_LANES];
+    for (int j = 0; j < Q_DOT_LANES; j++) s8[j] = acc[j] + acc[j + Q_DOT_LANES];
+    return reduce_lanes(s8);
+}
+DEFINE_REF_GEMM(gemm_bf16_pairs_ref, dot_bf16_pairs_ref)
+
+/* Rows indexed by order and weight type; a row with dot == NULL is unsupported. To add
  * a type: its activation type, a reference dot, and q_from_f32 support for the
- * activation type in quant.c. */
-static const q_dot_traits DOT_REF[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref},
-    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref, axpy_bf16_ref},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL},
+ * activation type in quant.c. The axpy is element-wise, so it is the same in every order. */
+static const q_dot_traits DOT_REF[Q_ORDER_COUNT][HF_TYPE_COUNT] = {
+    [Q_ORDER_LANES] =
+        {
+            [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref, Q_ORDER_LANES},
+            [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref, Q_ORDER_LANES},
+            [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref, axpy_bf16_ref, Q_ORDER_LANES},
+            [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL, Q_ORDER_LANES},
+        },
+    [Q_ORDER_BF16_PAIRS] =
+        {
+            [HF_TYPE_BF16] = {Q_ACT_BF16_BITS, dot_bf16_pairs_ref, "ref-pairs", gemm_bf16_pairs_ref, axpy_bf16_ref,
+                              Q_ORDER_BF16_PAIRS},
+        },
 };
 
-const q_dot_traits *q_dot_ref(uint32_t wtype) {
-    if (wtype >= HF_TYPE_COUNT || DOT_REF[wtype].dot == NULL) return NULL;
-    return &DOT_REF[wtype];
+const q_dot_traits *q_dot_ref_order(uint32_t wtype, q_dot_order order) {
+    if (wtype >= HF_TYPE_COUNT || (unsigned)order >= Q_ORDER_COUNT || DOT_REF[order][wtype].dot == NULL) return NULL;
+    return &DOT_REF[order][wtype];
 }
+
+const q_dot_traits *q_dot_ref(uint32_t wtype) { return q_dot_ref_order(wtype, Q_ORDER_LANES); }
 
 /* F16 / BF16: through the type and back (the way back is exact), a stack buffer at a time. */
 static void round_through(uint32_t type, const float *x, float *dst, int64_t k) {
@@ -107,11 +150,14 @@ static void round_through(uint32_t type, const float *x, float *dst, int64_t k) 
 
 void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k) {
     if (act_type == HF_TYPE_F16 || act_type == HF_TYPE_BF16) round_through(act_type, x, dst, k);
+    else if (act_type == Q_ACT_BF16_BITS) q_from_f32(HF_TYPE_BF16, x, dst, k);
     else q_from_f32(act_type, x, dst, k);
 }
 
 size_t q_act_row_bytes(uint32_t act_type, int64_t k) {
-    return act_type == HF_TYPE_Q8_0 ? (size_t)hf_row_size(HF_TYPE_Q8_0, k) : (size_t)k * sizeof(float);
+    if (act_type == HF_TYPE_Q8_0) return (size_t)hf_row_size(HF_TYPE_Q8_0, k);
+    if (act_type == Q_ACT_BF16_BITS) return (size_t)k * sizeof(uint16_t);
+    return (size_t)k * sizeof(float);
 }
 
 /* ==== CPU feature probe ====
@@ -173,17 +219,66 @@ int q_cpu_has_avx512vnni(void) {
     static atomic_int cached = -1;
     return cached_probe(&cached, probe_avx512vnni);
 }
+
+/* A probe word: random sign and mantissa, an exponent field in [lo, lo + span), and now and
+ * then a denormal or zero. */
+static uint16_t probe_word(uint32_t *s, uint32_t lo, uint32_t span) {
+    *s = *s * 1664525u + 1013904223u;
+    uint16_t v = (uint16_t)(((*s >> 31) << 15) | ((lo + (*s >> 8) % span) << 7) | ((*s >> 16) & 0x7fu));
+    if ((*s >> 4) % 17 == 0) v &= 0x807fu;
+    return v;
+}
+
+/* Rows on which another order, a missing or partial DAZ/FTZ or a different tail would show:
+ * values near 1 with exactly cancelling pairs, and products straddling the smallest normal
+ * (2^-126), at lengths with and without a tail. */
+static int pairs_kernel_agrees_with_reference(void) {
+    const q_dot_traits *fast = q_dot_avx512bf16(HF_TYPE_BF16), *ref = q_dot_ref_order(HF_TYPE_BF16, Q_ORDER_BF16_PAIRS);
+    enum { K = 200 };
+    uint16_t w[K], x[K];
+    uint32_t s = 12345u;
+    for (int rep = 0; rep < 64; rep++) {
+        const int tiny = rep % 2;
+        for (int i = 0; i < K; i++) {
+            w[i] = probe_word(&s, tiny ? 1 : 112, tiny ? 40 : 30);
+            x[i] = probe_word(&s, tiny ? 88 : 112, tiny ? 40 : 30);
+            if (i % 2 && rep % 3 == 1) { /* odd element cancels the even one's product */
+                w[i] = w[i - 1];
+                x[i] = (uint16_t)(x[i - 1] ^ 0x8000u);
+            }
+        }
+        for (int k = K - rep % 40; k > 0; k -= 61) {
+            const float a = ref->dot(w, x, k), b = fast->dot(w, x, k);
+            if (memcmp(&a, &b, sizeof a) != 0) return 0;
+        }
+    }
+    return 1;
+}
+
+/* AVX512_BF16 is CPUID.7.1:EAX bit 5, on top of everything quant_dot_avx512bf16.c is built for. */
+static int probe_avx512bf16(void) {
+    unsigned a, b, c, d;
+    if (!probe_avx512vnni() || !__get_cpuid_count(7, 1, &a, &b, &c, &d) || !(a & (1u << 5))) return 0;
+    return pairs_kernel_agrees_with_reference();
+}
+
+int q_cpu_has_avx512bf16(void) {
+    static atomic_int cached = -1;
+    return cached_probe(&cached, probe_avx512bf16);
+}
 #endif
 
 #if !(defined(__x86_64__) || defined(__i386__))
 int q_cpu_has_avx2_f16c(void) { return 0; }
 int q_cpu_has_avx512vnni(void) { return 0; }
+int q_cpu_has_avx512bf16(void) { return 0; }
 #endif
 
 int q_dot_impls(uint32_t wtype, const q_dot_traits **out, int cap) {
     int n = 0;
     if (!q_dot_ref(wtype)) return 0;
 #if defined(__x86_64__) || defined(__i386__)
+    if (n < cap && q_cpu_has_avx512bf16() && q_dot_avx512bf16(wtype)) out[n++] = q_dot_avx512bf16(wtype);
     if (n < cap && q_cpu_has_avx512vnni() && q_dot_avx512(wtype)) out[n++] = q_dot_avx512(wtype);
     if (n < cap && q_cpu_has_avx2_f16c() && q_dot_avx2(wtype)) out[n++] = q_dot_avx2(wtype);
 #endif

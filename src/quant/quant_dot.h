@@ -32,7 +32,19 @@
  * an 8-wide SIMD loop with the usual horizontal sum produces, so a fast path
  * can be bit-identical to the reference (tests compare them with memcmp).
  * The result depends only on the two rows, never on threads or on which other
- * rows share the matmul. */
+ * rows share the matmul.
+ *
+ * ==== The BF16 pair order (Q_ORDER_BF16_PAIRS) ====
+ * On CPUs with AVX512_BF16 the BF16 kernels use vdpbf16ps, which takes two products per lane
+ * per instruction (twice the float FMA rate), in the arithmetic Intel's manual specifies and
+ * this machine's AMD Zen 4 was measured to follow on 32M lanes: 16 lanes; per step of 32
+ * elements lane l adds element 2l+1's product, then element 2l's, each one fused
+ * multiply-add rounded to nearest, with denormal inputs read as zero and a denormal result
+ * flushed to zero (signs kept). A row is zero-padded to a multiple of 32; the lanes are
+ * reduced as s8[j] = acc[j] + acc[j+8], then as the 8 lanes above. The activations are BF16
+ * values (Q_ACT_BF16_BITS). A CPU is only given these kernels after they agree with the C
+ * reference of this order on a probe set (q_cpu_has_avx512bf16), so the reference is the
+ * order's definition on every CPU; CPUs without them keep the lane order. */
 #pragma once
 
 #include <stddef.h>
@@ -41,6 +53,15 @@
 #include "quant/quant.h"
 
 #define Q_DOT_LANES 8
+#define Q_DOT_PAIR_LANES 16 /* the BF16 pair order: 16 lanes of 2 elements per step */
+
+/* The arithmetic an implementation computes (above); every fast path is bit-identical to the
+ * reference of its order. */
+typedef enum q_dot_order { Q_ORDER_LANES = 0, Q_ORDER_BF16_PAIRS = 1, Q_ORDER_COUNT } q_dot_order;
+
+/* Activation representations beyond the weight types (q_act_from_f32): BF16 values as the
+ * type's 16-bit words, which vdpbf16ps reads directly. */
+#define Q_ACT_BF16_BITS 0x100u
 
 /* Dot product of one weight row (type-specific layout) with one activation
  * row already converted by q_act_from_f32; k elements. */
@@ -62,28 +83,35 @@ typedef void (*q_axpy_fn)(float *y, float a, const void *x, int64_t n);
 typedef struct q_dot_traits {
     uint32_t act_type; /* activation type the weight row is multiplied with */
     q_dot_fn dot;      /* scalar reference or a bit-identical fast path */
-    const char *impl;  /* "ref", "avx2" or "avx512": for logs and benches */
+    const char *impl;  /* "ref", "ref-pairs", "avx2", "avx512", "avx512bf16": for logs, benches */
     q_gemm_fn gemm;    /* the same products, several at a time */
     q_axpy_fn axpy;
+    q_dot_order order; /* the arithmetic: the reference it matches is q_dot_ref_order(wtype, order) */
 } q_dot_traits;
 
-/* Plain C reference for a weight type; NULL if the type is not supported. */
+/* Plain C reference for a weight type in the lane order; NULL if the type is not supported. */
 const q_dot_traits *q_dot_ref(uint32_t wtype);
+/* The reference of an order (the BF16 pair order exists for BF16 only); NULL if none. */
+const q_dot_traits *q_dot_ref_order(uint32_t wtype, q_dot_order order);
 
 /* The implementation to use on this CPU (a bit-identical fast path when one
  * exists and the CPU has it, else the reference); NULL if unsupported. */
 const q_dot_traits *q_dot_best(uint32_t wtype);
-/* Every implementation this CPU runs for wtype, best first, the reference last; returns the
- * count (0 if unsupported, at most 3). */
+/* Every implementation this CPU runs for wtype, best first, the lane-order reference last;
+ * returns the count (0 if unsupported, at most 4). */
 int q_dot_impls(uint32_t wtype, const q_dot_traits **out, int cap);
 
 /* Whether this CPU (and OS) runs the AVX2+FMA+F16C paths: what q_dot_best decides on. */
 int q_cpu_has_avx2_f16c(void);
 /* Whether it also runs the AVX-512 (F, BW, VL, DQ) + VNNI paths (quant_pack.h). */
 int q_cpu_has_avx512vnni(void);
+/* Whether it also has AVX512_BF16 and its vdpbf16ps agrees with the pair-order reference on a
+ * probe set (orders, denormals, cancellation, tails): what picks the pair-order kernels. */
+int q_cpu_has_avx512bf16(void);
 
 /* Converts k float activations to act_type's representation: Q8_0 blocks for Q8_0, floats
- * rounded to F16 / BF16 (q_from_f32's rounding) for F16 / BF16, a copy for F32. */
+ * rounded to F16 / BF16 (q_from_f32's rounding) for F16 / BF16, the BF16 words for
+ * Q_ACT_BF16_BITS, a copy for F32. */
 void q_act_from_f32(uint32_t act_type, const float *x, void *dst, int64_t k);
 /* Bytes of one activation row of k elements in that representation. */
 size_t q_act_row_bytes(uint32_t act_type, int64_t k);

@@ -1,6 +1,6 @@
 /* AVX2 kernels of quant_dot.h; compiled with -mavx2 -mfma -mf16c (CMake, *_avx2.c), used
  * only after q_dot_best has probed the CPU. */
-#include "quant/quant_dot_avx2.h"
+#include "quant/quant_dot_isa.h"
 
 /* 4 rows x 3 tokens = 12 accumulators + 3 activation vectors + 1 weight vector of 16. */
 #define QD_IMPL "avx2"

@@ -16,15 +16,7 @@
 #include "base/f16.h"
 #include "quant/quant.h"
 #include "quant/quant_dot.h"
-
-/* Horizontal sum in the reference order: s4[j] = a[j] + a[j+4], then
- * (s4[0] + s4[2]) + (s4[1] + s4[3]). */
-static float hsum_ref_order(__m256 acc) {
-    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    __m128 s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
-    return _mm_cvtss_f32(s1);
-}
+#include "quant/quant_dot_tiles.h"
 
 static __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
 static __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
@@ -85,10 +77,8 @@ static float dot_q8_0_simd(const void *wv, const void *xv, int64_t k) {
 }
 
 /* ==== Tiles (q_gemm_fn) ====
- * The same arithmetic per output as the dots above, several outputs at a time. The tile loops
- * have constant trip counts and must be unrolled for the accumulators to live in registers
- * (at -O2 the compilers otherwise keep them on the stack). */
-#define UNROLL _Pragma("GCC unroll 16")
+ * The same arithmetic per output as the dots above, several outputs at a time, walked by
+ * quant_dot_tiles.h's grid. */
 
 /* Float types: register blocks of R weight rows x C tokens, one 8-lane accumulator per output
  * (the lanes over k, as the dot), so the weight vectors are loaded once per C tokens and the
@@ -116,28 +106,6 @@ static float dot_q8_0_simd(const void *wv, const void *xv, int64_t k) {
             }                                                                                      \
     }
 
-/* The gemm over a tile grid: blocks of R rows x C tokens; the tokens past the last whole block
- * one at a time in R x 1 blocks (tile1), the rows past the last whole block with the dot. For
- * each token block the rows are walked in order, so a caller's row chunk stays in cache across
- * all tokens. */
-#define DEFINE_SIMD_GEMM(name, elem_t, tile, tile1, dot, R, C)                                     \
-    static void name(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k, \
-                     float *y, int64_t ldy) {                                                      \
-        const uint8_t *w = wv, *x = xv;                                                            \
-        const int64_t nr_full = nr - nr % R, nt_full = nt - nt % C;                                \
-        for (int64_t t = 0; t < nt; t += (t < nt_full ? C : 1))                                    \
-            for (int64_t r = 0; r < nr_full; r += R) {                                             \
-                const elem_t *wp[R];                                                               \
-                const float *xp[C];                                                                \
-                for (int i = 0; i < R; i++) wp[i] = (const elem_t *)(w + (size_t)(r + i) * ws);    \
-                for (int i = 0; i < C; i++) xp[i] = (const float *)(x + (size_t)(t + (t < nt_full ? i : 0)) * xs); \
-                if (t < nt_full) tile(wp, xp, k, y + t * ldy + r, ldy);                            \
-                else tile1(wp, xp, k, y + t * ldy + r, ldy);                                       \
-            }                                                                                      \
-        for (int64_t t = 0; t < nt; t++)                                                           \
-            for (int64_t r = nr_full; r < nr; r++) y[t * ldy + r] = dot(w + (size_t)r * ws, x + (size_t)t * xs, k); \
-    }
-
 /* Batches: QD_TILE_R rows x QD_TILE_C tokens per register block, QD_TILE_R x 1 for the rest. */
 DEFINE_SIMD_TILE(tile_f32, float, load8_f32, load1_f32, QD_TILE_R, QD_TILE_C)
 DEFINE_SIMD_TILE(tile_f16, uint16_t, load8_f16, load1_f16, QD_TILE_R, QD_TILE_C)
@@ -146,9 +114,9 @@ DEFINE_SIMD_TILE(tile1_f32, float, load8_f32, load1_f32, QD_TILE_R, 1)
 DEFINE_SIMD_TILE(tile1_f16, uint16_t, load8_f16, load1_f16, QD_TILE_R, 1)
 DEFINE_SIMD_TILE(tile1_bf16, uint16_t, load8_bf16, load1_bf16, QD_TILE_R, 1)
 
-DEFINE_SIMD_GEMM(gemm_f32_tiles, float, tile_f32, tile1_f32, dot_f32_simd, QD_TILE_R, QD_TILE_C)
-DEFINE_SIMD_GEMM(gemm_f16_tiles, uint16_t, tile_f16, tile1_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)
-DEFINE_SIMD_GEMM(gemm_bf16_tiles, uint16_t, tile_bf16, tile1_bf16, dot_bf16_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_TILE_GRID(gemm_f32_tiles, float, float, tile_f32, tile1_f32, dot_f32_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_TILE_GRID(gemm_f16_tiles, uint16_t, float, tile_f16, tile1_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf16_simd, QD_TILE_R, QD_TILE_C)
 
 /* Single tokens (generation): GEMV_ROWS rows at a time, one accumulator chain each, because one
  * row's chain of fused multiply-adds is latency-bound (4 cycles a step: 9-15 GB/s on a 32 MiB F16
@@ -187,16 +155,9 @@ DEFINE_SIMD_GEMV_STREAMS(gemvs_f32, float, load8_f32, load1_f32, dot_f32_simd)
 DEFINE_SIMD_GEMV_STREAMS(gemvs_f16, uint16_t, load8_f16, load1_f16, dot_f16_simd)
 DEFINE_SIMD_GEMV_STREAMS(gemvs_bf16, uint16_t, load8_bf16, load1_bf16, dot_bf16_simd)
 
-/* One token: the streaming GEMV; batches: register blocks. */
-#define DEFINE_SIMD_GEMM_DISPATCH(name, gemv, gemm)                                               \
-    static void name(const void *w, size_t ws, int64_t nr, const void *x, size_t xs, int64_t nt, int64_t k, \
-                     float *y, int64_t ldy) {                                                      \
-        if (nt == 1) gemv(w, ws, nr, x, xs, nt, k, y, ldy);                                        \
-        else gemm(w, ws, nr, x, xs, nt, k, y, ldy);                                                \
-    }
-DEFINE_SIMD_GEMM_DISPATCH(gemm_f32_simd, gemvs_f32, gemm_f32_tiles)
-DEFINE_SIMD_GEMM_DISPATCH(gemm_f16_simd, gemvs_f16, gemm_f16_tiles)
-DEFINE_SIMD_GEMM_DISPATCH(gemm_bf16_simd, gemvs_bf16, gemm_bf16_tiles)
+DEFINE_GEMV_OR_TILES(gemm_f32_simd, gemvs_f32, gemm_f32_tiles)
+DEFINE_GEMV_OR_TILES(gemm_f16_simd, gemvs_f16, gemm_f16_tiles)
+DEFINE_GEMV_OR_TILES(gemm_bf16_simd, gemvs_bf16, gemm_bf16_tiles)
 
 /* Q8_0 by rows: the runtime multiplies whole 16-row groups with the packed kernels
  * (quant_pack.h); this serves the rows outside them, each weight row against every token
@@ -223,10 +184,10 @@ DEFINE_SIMD_AXPY(axpy_f16_simd, uint16_t, load8_f16, load1_f16)
 DEFINE_SIMD_AXPY(axpy_bf16_simd, uint16_t, load8_bf16, load1_bf16)
 
 static const q_dot_traits DOT_SIMD[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd},
-    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_simd, QD_IMPL, gemm_bf16_simd, axpy_bf16_simd},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL},
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd, Q_ORDER_LANES},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd, Q_ORDER_LANES},
+    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_simd, QD_IMPL, gemm_bf16_simd, axpy_bf16_simd, Q_ORDER_LANES},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL, Q_ORDER_LANES},
 };
 
 const q_dot_traits *QD_TABLE_FN(uint32_t wtype) {

@@ -64,7 +64,10 @@ static hf_status alloc_scratch(rt_ctx *c, hf_err *err) {
     c->gate = malloc(T * (size_t)hp->n_ff * sizeof(float));
     c->up = malloc(T * (size_t)hp->n_ff * sizeof(float));
     c->rope_cs = malloc(T * (size_t)hp->n_rot * sizeof(float));
-    c->acts = malloc(rt_acts_max_bytes((int64_t)T, max3(hp->n_embd, rt_n_q(hp), hp->n_ff)));
+    /* On a cache line: the kernels read activation rows with 32- and 64-byte loads, and a row of
+     * a multiple of 32 elements then never splits a line (malloc gives 16-byte alignment). */
+    const size_t acts_bytes = rt_acts_max_bytes((int64_t)T, max3(hp->n_embd, rt_n_q(hp), hp->n_ff));
+    c->acts = aligned_alloc(64, (acts_bytes + 63) / 64 * 64);
     c->att_tmp = malloc((size_t)rt_pool_n_threads(c->pool) * (size_t)c->att_stride * sizeof(float));
     if (!c->x || !c->xn || !c->qkv || !c->attn || !c->proj || !c->ffn_out || !c->gate || !c->up || !c->rope_cs || !c->acts ||
         !c->att_tmp)
@@ -142,7 +145,7 @@ static void norm_rows(const rt_ctx *c, float *y, const float *x, const rt_tensor
 /* y[T x w->ne1] = X . W^T (+ bias). */
 static void linear(rt_ctx *c, const rt_tensor *w, const rt_tensor *bias, const float *x, int64_t t, float *y) {
     rt_acts a;
-    rt_acts_convert(c->pool, rt_act_type_for(w), x, w->ne0, t, w->ne0, c->acts, &a);
+    rt_acts_convert(c->pool, rt_act_type_for(&c->kernels, w), x, w->ne0, t, w->ne0, c->acts, &a);
     rt_matmul(c->pool, &c->kernels, w, &a, y, w->ne1);
     add_bias_rows(y, bias, t, w->ne1);
 }
@@ -155,14 +158,14 @@ static void project_qkv(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t
     const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n_qkv = nq + 2 * nkv;
     rt_acts a = {0};
     if (ly->qkv_fused) {
-        rt_acts_convert(c->pool, rt_act_type_for(&ly->wqkv), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
+        rt_acts_convert(c->pool, rt_act_type_for(&c->kernels, &ly->wqkv), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
         rt_matmul(c->pool, &c->kernels, &ly->wqkv, &a, c->qkv, n_qkv);
     } else {
         const rt_tensor *w[3] = {&ly->wq, &ly->wk, &ly->wv};
         const int64_t off[3] = {0, nq, nq + nkv};
         for (int i = 0; i < 3; i++) {
-            if (i == 0 || a.type != rt_act_type_for(w[i]))
-                rt_acts_convert(c->pool, rt_act_type_for(w[i]), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
+            if (i == 0 || a.type != rt_act_type_for(&c->kernels, w[i]))
+                rt_acts_convert(c->pool, rt_act_type_for(&c->kernels, w[i]), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
             rt_matmul(c->pool, &c->kernels, w[i], &a, c->qkv + off[i], n_qkv);
         }
     }
@@ -288,11 +291,11 @@ static void ffn_block(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t t
         return;
     }
     rt_acts a;
-    rt_acts_convert(c->pool, rt_act_type_for(&ly->w_gate), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
+    rt_acts_convert(c->pool, rt_act_type_for(&c->kernels, &ly->w_gate), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
     rt_matmul(c->pool, &c->kernels, &ly->w_gate, &a, c->gate, hp->n_ff);
     add_bias_rows(c->gate, &ly->b_gate, t, hp->n_ff);
-    if (rt_act_type_for(&ly->w_up) != a.type)
-        rt_acts_convert(c->pool, rt_act_type_for(&ly->w_up), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
+    if (rt_act_type_for(&c->kernels, &ly->w_up) != a.type)
+        rt_acts_convert(c->pool, rt_act_type_for(&c->kernels, &ly->w_up), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
     rt_matmul(c->pool, &c->kernels, &ly->w_up, &a, c->up, hp->n_ff);
     add_bias_rows(c->up, &ly->b_up, t, hp->n_ff);
     rt_swiglu(c->gate, c->up, t * hp->n_ff);

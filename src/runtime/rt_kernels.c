@@ -16,7 +16,7 @@ size_t rt_acts_max_bytes(int64_t t, int64_t k) {
     return (size_t)t * (size_t)k * sizeof(float) + 8;
 }
 
-uint32_t rt_act_type_for(const rt_tensor *w) { return q_dot_ref(w->type)->act_type; }
+uint32_t rt_act_type_for(const rt_kernel_set *ks, const rt_tensor *w) { return ks->dot[w->type]->act_type; }
 
 typedef struct convert_job {
     uint32_t type;
@@ -86,7 +86,10 @@ void rt_kernels_pick(rt_kernel_set *ks) {
 }
 
 void rt_kernels_pick_ref(rt_kernel_set *ks) {
-    for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_ref(t);
+    for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) {
+        const q_dot_traits *best = q_dot_best(t);
+        ks->dot[t] = best ? q_dot_ref_order(t, best->order) : NULL;
+    }
     ks->packed = qp_kernel_ref();
 }
 

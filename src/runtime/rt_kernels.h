@@ -46,13 +46,14 @@ typedef struct rt_kernel_set {
 /* The best bit-identical implementation per type on this CPU (q_dot_best) and the packed Q8_0
  * kernel (qp_kernel_best). */
 void rt_kernels_pick(rt_kernel_set *ks);
-/* The plain C references (q_dot_ref): for tests and benches. */
+/* The plain C references of the orders q_dot_best computes (q_dot_ref_order): the same bits
+ * as rt_kernels_pick's set, slowly; for tests and benches. */
 void rt_kernels_pick_ref(rt_kernel_set *ks);
 
 /* Bytes rt_acts_convert needs for T rows of K elements, any activation type. */
 size_t rt_acts_max_bytes(int64_t t, int64_t k);
-/* The activation type the weight `w` multiplies with. */
-uint32_t rt_act_type_for(const rt_tensor *w);
+/* The activation representation ks's kernel for `w` multiplies with. */
+uint32_t rt_act_type_for(const rt_kernel_set *ks, const rt_tensor *w);
 /* Converts X[T x K] (row stride ldx floats) into buf as act_type rows. */
 void rt_acts_convert(rt_pool *pool, uint32_t act_type, const float *x, int64_t ldx, int64_t t, int64_t k,
                      void *buf, rt_acts *out);

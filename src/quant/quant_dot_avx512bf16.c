@@ -1,0 +1,129 @@
+/* The BF16 kernels in the pair order (quant_dot.h): vdpbf16ps takes 32 elements of a weight
+ * row and of an activation row (Q_ACT_BF16_BITS) per instruction, two products per lane,
+ * twice what a float FMA on widened values does. Built with AVX512_BF16 on top of the
+ * AVX-512 subsets (CMake, *_avx512bf16.c); used only after q_cpu_has_avx512bf16, which also
+ * checks that this CPU's vdpbf16ps computes the documented order (the C reference in
+ * quant_dot.c). The last step of a row whose length is not a multiple of 32 reads through a
+ * zeroing mask, which is the reference's zero padding. */
+#include <immintrin.h>
+#include <math.h>
+
+#include "base/f16.h"
+#include "quant/quant_dot.h"
+#include "quant/quant_dot_isa.h"
+#include "quant/quant_dot_tiles.h"
+
+#define PAIR_STEP 32 /* elements per lane step: 16 lanes x 2 */
+
+/* The lanes of step i: all 32 words, or the k - i left, the rest zero. */
+static inline __mmask32 step_mask(int64_t i, int64_t k) {
+    return k - i >= PAIR_STEP ? (__mmask32)0xffffffffu : (__mmask32)((1u << (k - i)) - 1u);
+}
+
+static inline __m512bh load_pairs(__mmask32 m, const uint16_t *p) {
+    return (__m512bh)_mm512_maskz_loadu_epi16(m, p);
+}
+
+/* s8[j] = acc[j] + acc[j+8], then the 8-lane reference order. */
+static inline float hsum_pairs(__m512 acc) {
+    return hsum_ref_order(_mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1)));
+}
+
+static float dot_bf16_pairs(const void *wv, const void *xv, int64_t k) {
+    const uint16_t *w = wv, *x = xv;
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < k; i += PAIR_STEP) {
+        const __mmask32 m = step_mask(i, k);
+        acc = _mm512_dpbf16_ps(acc, load_pairs(m, w + i), load_pairs(m, x + i));
+    }
+    return hsum_pairs(acc);
+}
+
+/* Register blocks of R weight rows x C tokens, one 16-lane accumulator per output; the weight
+ * vectors are loaded once per C tokens, the activation vectors once per R rows. */
+#define DEFINE_PAIR_TILE(name, R, C)                                                                    \
+    static void name(const uint16_t *const *w, const uint16_t *const *x, int64_t k, float *y, int64_t ldy) { \
+        __m512 acc[R][C];                                                                               \
+        UNROLL for (int r = 0; r < R; r++)                                                              \
+            UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm512_setzero_ps();                         \
+        for (int64_t i = 0; i < k; i += PAIR_STEP) {                                                    \
+            const __mmask32 m = step_mask(i, k);                                                        \
+            __m512bh xv[C];                                                                             \
+            UNROLL for (int c = 0; c < C; c++) xv[c] = load_pairs(m, x[c] + i);                         \
+            UNROLL for (int r = 0; r < R; r++) {                                                        \
+                const __m512bh wv = load_pairs(m, w[r] + i);                                            \
+                UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], wv, xv[c]);  \
+            }                                                                                           \
+        }                                                                                               \
+        UNROLL for (int r = 0; r < R; r++)                                                              \
+            UNROLL for (int c = 0; c < C; c++) y[c * ldy + r] = hsum_pairs(acc[r][c]);                  \
+    }
+
+#define TILE_R 4
+#define TILE_C 6
+DEFINE_PAIR_TILE(tile_pairs, TILE_R, TILE_C)
+DEFINE_PAIR_TILE(tile1_pairs, TILE_R, 1)
+DEFINE_TILE_GRID(gemm_pairs_tiles, uint16_t, uint16_t, tile_pairs, tile1_pairs, dot_bf16_pairs, TILE_R, TILE_C)
+
+/* One token: 4 rows j, j + q, j + 2q, j + 3q at a time (q = rows / 4), four sequential
+ * streams through the matrix, which the prefetchers follow best (quant_dot_simd.h). Each
+ * row's 16 lanes are two 8-lane halves read with 32-byte loads (the same lanes, the same
+ * arithmetic): a 64-byte load from a file's 32-byte-aligned data splits a cache line every
+ * time, and read this GEMV at 33-35 GB/s where the halves read 42-47 (32000 x 1024 BF16,
+ * 1 thread, here). */
+#define GEMV_ROWS 4
+static inline __m256bh load8_pairs(const uint16_t *p) {
+    return (__m256bh)_mm256_loadu_si256((const __m256i *)(const void *)p);
+}
+
+static void gemv_pairs(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k,
+                       float *y, int64_t ldy) {
+    (void)xs, (void)nt, (void)ldy;
+    const uint8_t *w = wv;
+    const uint16_t *x = xv;
+    const int64_t q = nr / GEMV_ROWS, kl = k - k % PAIR_STEP;
+    for (int64_t j = 0; j < q; j++) {
+        const uint16_t *wr[GEMV_ROWS];
+        __m256 lo[GEMV_ROWS], hi[GEMV_ROWS];
+        UNROLL for (int r = 0; r < GEMV_ROWS; r++) {
+            wr[r] = (const uint16_t *)(const void *)(w + (size_t)(j + r * q) * ws);
+            lo[r] = hi[r] = _mm256_setzero_ps();
+        }
+        for (int64_t i = 0; i < kl; i += PAIR_STEP) {
+            const __m256bh xl = load8_pairs(x + i), xh = load8_pairs(x + i + PAIR_STEP / 2);
+            UNROLL for (int r = 0; r < GEMV_ROWS; r++) {
+                lo[r] = _mm256_dpbf16_ps(lo[r], load8_pairs(wr[r] + i), xl);
+                hi[r] = _mm256_dpbf16_ps(hi[r], load8_pairs(wr[r] + i + PAIR_STEP / 2), xh);
+            }
+        }
+        UNROLL for (int r = 0; r < GEMV_ROWS; r++) {
+            __m512 acc = _mm512_insertf32x8(_mm512_castps256_ps512(lo[r]), hi[r], 1);
+            if (kl < k) {
+                const __mmask32 m = step_mask(kl, k);
+                acc = _mm512_dpbf16_ps(acc, load_pairs(m, wr[r] + kl), load_pairs(m, x + kl));
+            }
+            y[j + r * q] = hsum_pairs(acc);
+        }
+    }
+    for (int64_t r = q * GEMV_ROWS; r < nr; r++) y[r] = dot_bf16_pairs(w + (size_t)r * ws, x, k);
+}
+
+DEFINE_GEMV_OR_TILES(gemm_bf16_pairs, gemv_pairs, gemm_pairs_tiles)
+
+/* y += a * x over BF16 words, element-wise (so the bits of every other axpy). */
+static void axpy_bf16_512(float *y, float a, const void *xv, int64_t n) {
+    const uint16_t *x = xv;
+    const __m512 av = _mm512_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512i u = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(x + i)));
+        const __m512 xf = _mm512_castsi512_ps(_mm512_slli_epi32(u, 16));
+        _mm512_storeu_ps(y + i, _mm512_fmadd_ps(av, xf, _mm512_loadu_ps(y + i)));
+    }
+    for (; i < n; i++) y[i] = fmaf(a, hf_bf16_to_f32(x[i]), y[i]);
+}
+
+static const q_dot_traits BF16_PAIRS = {Q_ACT_BF16_BITS, dot_bf16_pairs, "avx512bf16", gemm_bf16_pairs, axpy_bf16_512,
+                                        Q_ORDER_BF16_PAIRS};
+
+const q_dot_traits *q_dot_avx512bf16(uint32_t wtype) { return wtype == HF_TYPE_BF16 ? &BF16_PAIRS : NULL; }
