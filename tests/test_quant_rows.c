@@ -33,6 +33,9 @@ static void fill(float *x, int64_t n, int kind) {
         case 6: v = i % 13 == 0 ? (i % 2 ? INFINITY : -INFINITY) : v; break;
         case 7: v = i % 11 == 0 ? hf_bits_f32(0x7f800001u + (uint32_t)i) : v; break; /* signaling NaNs */
         case 8: v = i % 32 == 0 ? 127.0f : v * 254.0f; break;
+        case 9: v = i == n / 2 ? NAN : v; break; /* one special block among ordinary ones */
+        case 11: v *= 1e-4f; break; /* Q8_0 scales that are F16 denormals */
+        case 10: v *= (i / 32) % 3 == 0 ? 0.0f : (i / 32) % 3 == 1 ? 1e-40f : 3.0f; break; /* zero, denormal-scale and plain blocks */
         default: v = 0.0f;
         }
         x[i] = v;
@@ -42,14 +45,14 @@ static void fill(float *x, int64_t n, int kind) {
 static void rows_are_byte_identical_to_the_reference(void **state) {
     (void)state;
     static const uint32_t TYPES[] = {HF_TYPE_F32, HF_TYPE_F16, HF_TYPE_BF16, HF_TYPE_Q8_0};
-    static const int64_t LENS[] = {32, 64, 96, 4096};
+    static const int64_t LENS[] = {32, 64, 96, 288, 800, 4096};
     float *x = malloc(4200 * sizeof(float));
     uint8_t *a = malloc(4 * 4200), *b = malloc(4 * 4200);
     assert_non_null(x);
     int n = 0;
     for (size_t ti = 0; ti < sizeof TYPES / sizeof TYPES[0]; ti++)
         for (size_t li = 0; li < sizeof LENS / sizeof LENS[0]; li++)
-            for (int kind = 0; kind <= 9; kind++)
+            for (int kind = 0; kind <= 12; kind++)
                 for (int rep = 0; rep < 20; rep++) {
                     const int64_t len = LENS[li] + (TYPES[ti] == HF_TYPE_Q8_0 ? 0 : rep % 7);
                     fill(x, len, kind);

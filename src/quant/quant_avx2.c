@@ -25,39 +25,86 @@ static __m256i round_away8(__m256 v) {
     return _mm256_add_epi32(_mm256_sub_epi32(_mm256_cvttps_epi32(t), up), down);
 }
 
-void q_quantize_row_q8_0_avx2(const float *x, q_block_q8_0 *y, int64_t n) {
+/* Lane i = the maximum of m[i]'s 8 lanes, for 8 vectors at once: pairs of lanes, then
+ * quads, then the two 128-bit halves (max is exact, so any order gives the same value). */
+static __m256 hmax8x8(const __m256 m[8]) {
+    __m256 t[4], u[2];
+    for (int i = 0; i < 4; i++)
+        t[i] = _mm256_max_ps(_mm256_unpacklo_ps(m[2 * i], m[2 * i + 1]), _mm256_unpackhi_ps(m[2 * i], m[2 * i + 1]));
+    for (int i = 0; i < 2; i++)
+        u[i] = _mm256_max_ps(_mm256_shuffle_ps(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm256_shuffle_ps(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    return _mm256_max_ps(_mm256_permute2f128_ps(u[0], u[1], 0x20), _mm256_permute2f128_ps(u[0], u[1], 0x31));
+}
+
+/* The 32 quants of one block, x * id rounded half away from zero; |q| <= 127, so the
+ * saturating packs are exact; they interleave 128-bit lanes, which the final permute undoes. */
+static void quantize_block(const float *xb, float id, int8_t *qs) {
+    const __m256 idv = _mm256_set1_ps(id);
+    __m256i q[4];
+    for (int i = 0; i < 4; i++) q[i] = round_away8(_mm256_mul_ps(_mm256_loadu_ps(xb + 8 * i), idv));
+    const __m256i p16a = _mm256_packs_epi32(q[0], q[1]), p16b = _mm256_packs_epi32(q[2], q[3]);
+    const __m256i p8 = _mm256_packs_epi16(p16a, p16b);
+    _mm256_storeu_si256((__m256i *)(void *)qs, _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+/* The 8 lanes of a block's |x| maximum (reduced later); ORs into *bad where a value is a NaN
+ * or an infinity (not |x| < inf). */
+static __m256 block_abs_max(const float *xb, __m256 *bad) {
     const __m256 sign_mask = _mm256_set1_ps(-0.0f);
-    for (int64_t b = 0; b < n / Q8_0_BLOCK; b++) {
-        const float *xb = x + b * Q8_0_BLOCK;
-        __m256 v[4], amax = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
-        for (int i = 0; i < 4; i++) {
-            v[i] = _mm256_loadu_ps(xb + 8 * i);
-            const __m256 a = _mm256_andnot_ps(sign_mask, v[i]);
-            amax = _mm256_max_ps(a, amax); /* a > amax ? a : amax, as the reference */
-            /* NaN or infinity: not (|x| < inf) */
-            bad = _mm256_or_ps(bad, _mm256_cmp_ps(a, _mm256_set1_ps(INFINITY), _CMP_NLT_UQ));
-        }
-        if (_mm256_movemask_ps(bad)) {
-            q_quantize_row_q8_0(xb, &y[b], Q8_0_BLOCK);
-            continue;
-        }
-        const float d = hmax8(amax) / 127.0f;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        if (!(id < INFINITY)) { /* a denormal d: 1/d overflows and x * id is not a small integer */
-            q_quantize_row_q8_0(xb, &y[b], Q8_0_BLOCK);
-            continue;
-        }
-        y[b].d = hf_f32_to_f16(d);
-        const __m256 idv = _mm256_set1_ps(id);
-        __m256i q[4];
-        for (int i = 0; i < 4; i++) q[i] = round_away8(_mm256_mul_ps(v[i], idv));
-        /* |q| <= 127, so the saturating packs are exact; they interleave 128-bit lanes,
-         * which the final permute undoes. */
-        const __m256i p16a = _mm256_packs_epi32(q[0], q[1]), p16b = _mm256_packs_epi32(q[2], q[3]);
-        const __m256i p8 = _mm256_packs_epi16(p16a, p16b);
-        const __m256i ordered = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-        _mm256_storeu_si256((__m256i *)y[b].qs, ordered);
+    __m256 amax = _mm256_setzero_ps();
+    for (int i = 0; i < 4; i++) {
+        const __m256 a = _mm256_andnot_ps(sign_mask, _mm256_loadu_ps(xb + 8 * i));
+        amax = _mm256_max_ps(a, amax); /* a > amax ? a : amax, as the reference */
+        *bad = _mm256_or_ps(*bad, _mm256_cmp_ps(a, _mm256_set1_ps(INFINITY), _CMP_NLT_UQ));
     }
+    return amax;
+}
+
+/* One block on its own (the blocks after the last group of 8, and groups holding a special
+ * value): NaN, infinity or a denormal scale (1/d overflows) take the reference. */
+static void quantize_one(const float *xb, q_block_q8_0 *y) {
+    __m256 bad = _mm256_setzero_ps();
+    const __m256 amax = block_abs_max(xb, &bad);
+    const float d = hmax8(amax) / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    if (_mm256_movemask_ps(bad) || !(id < INFINITY)) {
+        q_quantize_row_q8_0(xb, y, Q8_0_BLOCK);
+        return;
+    }
+    y->d = hf_f32_to_f16(d);
+    quantize_block(xb, id, y->qs);
+}
+
+/* 8 blocks at a time: their maxima reduced together, the 8 scales and inverses in one vector
+ * division each and one F16C conversion (round to nearest even, as hf_f32_to_f16 for finite
+ * values), so no block waits on its own scalar divisions. The same float operations as the
+ * reference, so the same bytes. */
+void q_quantize_row_q8_0_avx2(const float *x, q_block_q8_0 *y, int64_t n) {
+    const int64_t nb = n / Q8_0_BLOCK;
+    int64_t b = 0;
+    for (; b + 8 <= nb; b += 8) {
+        const float *xg = x + b * Q8_0_BLOCK;
+        __m256 m[8], bad = _mm256_setzero_ps();
+        for (int i = 0; i < 8; i++) m[i] = block_abs_max(xg + i * Q8_0_BLOCK, &bad);
+        const __m256 d = _mm256_div_ps(hmax8x8(m), _mm256_set1_ps(127.0f));
+        const __m256 nonzero = _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_NEQ_OQ);
+        const __m256 id = _mm256_and_ps(nonzero, _mm256_div_ps(_mm256_set1_ps(1.0f), d));
+        const __m256 id_finite = _mm256_cmp_ps(id, _mm256_set1_ps(INFINITY), _CMP_LT_OQ);
+        if (_mm256_movemask_ps(bad) || _mm256_movemask_ps(id_finite) != 0xff) {
+            for (int i = 0; i < 8; i++) quantize_one(xg + i * Q8_0_BLOCK, &y[b + i]);
+            continue;
+        }
+        uint16_t dh[8];
+        float ids[8];
+        _mm_storeu_si128((__m128i *)(void *)dh, _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        _mm256_storeu_ps(ids, id);
+        for (int i = 0; i < 8; i++) {
+            y[b + i].d = dh[i];
+            quantize_block(xg + i * Q8_0_BLOCK, ids[i], y[b + i].qs);
+        }
+    }
+    for (; b < nb; b++) quantize_one(x + b * Q8_0_BLOCK, &y[b]);
 }
 
 void q_f32_to_f16_row_avx2(const float *x, uint16_t *y, int64_t n) {
