@@ -209,6 +209,35 @@ static void bf16_pair_kernels_match_the_reference_on_raw_words(void **state) {
     }
 }
 
+/* Every implementation's weighted row sum (attention's V rows) gives the bits of the
+ * reference axpy called row by row, for lengths with and without tails and strided rows. */
+static void wsum_gives_the_bits_of_axpy_calls_row_by_row(void **state) {
+    (void)state;
+    for (int ti = 0; ti < 3; ti++) {
+        const uint32_t t = TYPES[ti];
+        const q_dot_traits *ref = q_dot_ref(t), *impls[4];
+        const int n_impls = q_dot_impls(t, impls, 4);
+        for (int ii = 0; ii < n_impls; ii++)
+            for (int64_t n = 1; n <= 80; n += 3)
+                for (int64_t nr = 1; nr <= 9; nr += 2) {
+                    const size_t rs = (size_t)hf_row_size(t, n + 5);
+                    uint8_t *rows = malloc(rs * (size_t)nr);
+                    float *ya = malloc((size_t)n * sizeof(float)), *yb = malloc((size_t)n * sizeof(float)), a[9];
+                    for (int64_t r = 0; r < nr; r++) {
+                        fill_row(t, rows + (size_t)r * rs, n + 5, 3.0f);
+                        a[r] = frand();
+                    }
+                    for (int64_t i = 0; i < n; i++) ya[i] = yb[i] = frand() * 10.0f;
+                    for (int64_t r = 0; r < nr; r++) ref->axpy(ya, a[r], rows + (size_t)r * rs, n);
+                    impls[ii]->wsum(yb, a, rows, rs, nr, n);
+                    if (memcmp(ya, yb, (size_t)n * sizeof(float)) != 0)
+                        fail_msg("%s %s wsum n=%lld rows=%lld differs", hf_type_info(t)->name, impls[ii]->impl,
+                                 (long long)n, (long long)nr);
+                    free(rows), free(ya), free(yb);
+                }
+    }
+}
+
 /* The float types' axpy (attention's V accumulation) gives the reference's bits for every
  * length, including the scalar tail. */
 static void axpy_fast_paths_are_bit_identical_to_reference(void **state) {
@@ -256,6 +285,7 @@ int main(void) {
         cmocka_unit_test(bf16_pair_reference_follows_the_documented_order),
         cmocka_unit_test(bf16_pair_kernels_match_the_reference_on_raw_words),
         cmocka_unit_test(axpy_fast_paths_are_bit_identical_to_reference),
+        cmocka_unit_test(wsum_gives_the_bits_of_axpy_calls_row_by_row),
         cmocka_unit_test(unsupported_types_have_no_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -81,6 +81,14 @@ DEFINE_REF_AXPY(axpy_f32_ref, float, load_f32)
 DEFINE_REF_AXPY(axpy_f16_ref, uint16_t, load_f16)
 DEFINE_REF_AXPY(axpy_bf16_ref, uint16_t, load_bf16)
 
+#define DEFINE_REF_WSUM(name, axpy)                                                                     \
+    static void name(float *y, const float *a, const void *rows, size_t rs, int64_t nr, int64_t n) {    \
+        for (int64_t r = 0; r < nr; r++) axpy(y, a[r], (const uint8_t *)rows + (size_t)r * rs, n);      \
+    }
+DEFINE_REF_WSUM(wsum_f32_ref, axpy_f32_ref)
+DEFINE_REF_WSUM(wsum_f16_ref, axpy_f16_ref)
+DEFINE_REF_WSUM(wsum_bf16_ref, axpy_bf16_ref)
+
 /* ==== The BF16 pair order (quant_dot.h) ==== */
 
 /* A BF16 word as vdpbf16ps reads it: a denormal is zero of the same sign. */
@@ -115,19 +123,20 @@ DEFINE_REF_GEMM(gemm_bf16_pairs_ref, dot_bf16_pairs_ref)
 
 /* Rows indexed by order and weight type; a row with dot == NULL is unsupported. To add
  * a type: its activation type, a reference dot, and q_from_f32 support for the
- * activation type in quant.c. The axpy is element-wise, so it is the same in every order. */
+ * activation type in quant.c. The axpy and wsum are element-wise, so the same in every order. */
 static const q_dot_traits DOT_REF[Q_ORDER_COUNT][HF_TYPE_COUNT] = {
     [Q_ORDER_LANES] =
         {
-            [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref, Q_ORDER_LANES},
-            [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref, Q_ORDER_LANES},
-            [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref, axpy_bf16_ref, Q_ORDER_LANES},
-            [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL, Q_ORDER_LANES},
+            [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref, wsum_f32_ref, Q_ORDER_LANES},
+            [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref, wsum_f16_ref, Q_ORDER_LANES},
+            [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref, axpy_bf16_ref, wsum_bf16_ref,
+                              Q_ORDER_LANES},
+            [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL, NULL, Q_ORDER_LANES},
         },
     [Q_ORDER_BF16_PAIRS] =
         {
             [HF_TYPE_BF16] = {Q_ACT_BF16_BITS, dot_bf16_pairs_ref, "ref-pairs", gemm_bf16_pairs_ref, axpy_bf16_ref,
-                              Q_ORDER_BF16_PAIRS},
+                              wsum_bf16_ref, Q_ORDER_BF16_PAIRS},
         },
 };
 

@@ -80,12 +80,18 @@ typedef void (*q_gemm_fn)(const void *w, size_t w_stride, int64_t n_rows, const 
  * Q8_0. */
 typedef void (*q_axpy_fn)(float *y, float a, const void *x, int64_t n);
 
+/* y[i] = fma(a[r], x_r[i], y[i]) for r = 0 .. n_rows-1 in order, x_r the row at
+ * rows + r * row_stride (n elements of the weight type): the bits of n_rows axpy calls, with
+ * y kept in registers across the rows (attention's weighted sum of V rows); NULL for Q8_0. */
+typedef void (*q_wsum_fn)(float *y, const float *a, const void *rows, size_t row_stride, int64_t n_rows, int64_t n);
+
 typedef struct q_dot_traits {
     uint32_t act_type; /* activation type the weight row is multiplied with */
     q_dot_fn dot;      /* scalar reference or a bit-identical fast path */
     const char *impl;  /* "ref", "ref-pairs", "avx2", "avx512", "avx512bf16": for logs, benches */
     q_gemm_fn gemm;    /* the same products, several at a time */
     q_axpy_fn axpy;
+    q_wsum_fn wsum;
     q_dot_order order; /* the arithmetic: the reference it matches is q_dot_ref_order(wtype, order) */
 } q_dot_traits;
 

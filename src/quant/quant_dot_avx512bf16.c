@@ -6,9 +6,7 @@
  * quant_dot.c). The last step of a row whose length is not a multiple of 32 reads through a
  * zeroing mask, which is the reference's zero padding. */
 #include <immintrin.h>
-#include <math.h>
 
-#include "base/f16.h"
 #include "quant/quant_dot.h"
 #include "quant/quant_dot_isa.h"
 #include "quant/quant_dot_tiles.h"
@@ -110,20 +108,11 @@ static void gemv_pairs(const void *wv, size_t ws, int64_t nr, const void *xv, si
 
 DEFINE_GEMV_OR_TILES(gemm_bf16_pairs, gemv_pairs, gemm_pairs_tiles)
 
-/* y += a * x over BF16 words, element-wise (so the bits of every other axpy). */
-static void axpy_bf16_512(float *y, float a, const void *xv, int64_t n) {
-    const uint16_t *x = xv;
-    const __m512 av = _mm512_set1_ps(a);
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m512i u = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(x + i)));
-        const __m512 xf = _mm512_castsi512_ps(_mm512_slli_epi32(u, 16));
-        _mm512_storeu_ps(y + i, _mm512_fmadd_ps(av, xf, _mm512_loadu_ps(y + i)));
-    }
-    for (; i < n; i++) y[i] = fmaf(a, hf_bf16_to_f32(x[i]), y[i]);
-}
+/* The element-wise kernels: the same bits in every order (quant_dot_tiles.h). */
+DEFINE_SIMD_AXPY(axpy_bf16, uint16_t, load8_bf16, load1_bf16)
+DEFINE_SIMD_WSUM(wsum_bf16, uint16_t, load8_bf16, load1_bf16)
 
-static const q_dot_traits BF16_PAIRS = {Q_ACT_BF16_BITS, dot_bf16_pairs, "avx512bf16", gemm_bf16_pairs, axpy_bf16_512,
-                                        Q_ORDER_BF16_PAIRS};
+static const q_dot_traits BF16_PAIRS = {Q_ACT_BF16_BITS, dot_bf16_pairs, "avx512bf16", gemm_bf16_pairs, axpy_bf16,
+                                        wsum_bf16, Q_ORDER_BF16_PAIRS};
 
 const q_dot_traits *q_dot_avx512bf16(uint32_t wtype) { return wtype == HF_TYPE_BF16 ? &BF16_PAIRS : NULL; }

@@ -18,17 +18,6 @@
 #include "quant/quant_dot.h"
 #include "quant/quant_dot_tiles.h"
 
-static __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
-static __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
-static __m256 load8_bf16(const uint16_t *p) {
-    __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
-}
-static inline float load1_f32(const float *p) { return *p; }
-/* F16C conversion: exact, so identical to hf_f16_to_f32, and much cheaper. */
-static inline float load1_f16(const uint16_t *p) { return _cvtsh_ss(*p); }
-static inline float load1_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
-
 /* One 8-lane accumulator = the reference's 8 partial sums; one FMA per step. */
 #define DEFINE_SIMD_DOT(name, elem_t, load8, load1)                                     \
     static float name(const void *wv, const void *xv, int64_t k) {                       \
@@ -169,25 +158,19 @@ static void gemm_q8_0_simd(const void *wv, size_t ws, int64_t nr, const void *xv
         for (int64_t t = 0; t < nt; t++) y[t * ldy + r] = dot_q8_0_simd(w + (size_t)r * ws, x + (size_t)t * xs, k);
 }
 
-/* y += a * x, 8 elements at a time (element-wise, so the same bits as the reference). */
-#define DEFINE_SIMD_AXPY(name, elem_t, load8, load1)                                  \
-    static void name(float *y, float a, const void *xv, int64_t n) {                  \
-        const elem_t *x = xv;                                                         \
-        const __m256 av = _mm256_set1_ps(a);                                          \
-        int64_t i = 0;                                                                \
-        for (; i + 8 <= n; i += 8)                                                    \
-            _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, load8(x + i), _mm256_loadu_ps(y + i))); \
-        for (; i < n; i++) y[i] = fmaf(a, load1(x + i), y[i]);                        \
-    }
 DEFINE_SIMD_AXPY(axpy_f32_simd, float, load8_f32, load1_f32)
 DEFINE_SIMD_AXPY(axpy_f16_simd, uint16_t, load8_f16, load1_f16)
 DEFINE_SIMD_AXPY(axpy_bf16_simd, uint16_t, load8_bf16, load1_bf16)
+DEFINE_SIMD_WSUM(wsum_f32_simd, float, load8_f32, load1_f32)
+DEFINE_SIMD_WSUM(wsum_f16_simd, uint16_t, load8_f16, load1_f16)
+DEFINE_SIMD_WSUM(wsum_bf16_simd, uint16_t, load8_bf16, load1_bf16)
 
 static const q_dot_traits DOT_SIMD[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd, Q_ORDER_LANES},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd, Q_ORDER_LANES},
-    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_simd, QD_IMPL, gemm_bf16_simd, axpy_bf16_simd, Q_ORDER_LANES},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL, Q_ORDER_LANES},
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd, wsum_f32_simd, Q_ORDER_LANES},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd, wsum_f16_simd, Q_ORDER_LANES},
+    [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_simd, QD_IMPL, gemm_bf16_simd, axpy_bf16_simd, wsum_bf16_simd,
+                      Q_ORDER_LANES},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL, NULL, Q_ORDER_LANES},
 };
 
 const q_dot_traits *QD_TABLE_FN(uint32_t wtype) {

@@ -1,12 +1,16 @@
 /* quant_dot_tiles: the pieces the ISA-specific kernel files share (quant_dot_simd.h and
  * quant_dot_avx512bf16.c): the grid that walks a matmul in register blocks, the GEMV/gemm
- * dispatch and the reference-order horizontal sum. Included only by files built with AVX2 or
- * wider. */
+ * dispatch, the reference-order horizontal sum, 8-element loads of every float type and the
+ * element-wise kernels (axpy, weighted row sums), which give the same bits in every order.
+ * Included only by files built with AVX2, FMA and F16C or wider. */
 #pragma once
 
 #include <immintrin.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
+
+#include "base/f16.h"
 
 /* The tile loops have constant trip counts and must be unrolled for the accumulators to live
  * in registers (at -O2 the compilers otherwise keep them on the stack). */
@@ -50,3 +54,60 @@ static float hsum_ref_order(__m256 acc) {
         if (nt == 1) gemv(w, ws, nr, x, xs, nt, k, y, ldy);                                        \
         else gemm(w, ws, nr, x, xs, nt, k, y, ldy);                                                \
     }
+
+/* ==== 8-element loads as floats (exact widenings) ==== */
+static inline __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
+static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+static inline __m256 load8_bf16(const uint16_t *p) {
+    __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
+}
+static inline float load1_f32(const float *p) { return *p; }
+/* F16C conversion: exact, so identical to hf_f16_to_f32, and much cheaper. */
+static inline float load1_f16(const uint16_t *p) { return _cvtsh_ss(*p); }
+static inline float load1_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
+
+
+/* ==== Element-wise kernels ==== */
+/* y += a * x, 8 elements at a time (element-wise, so the same bits as the reference). */
+#define DEFINE_SIMD_AXPY(name, elem_t, load8, load1)                                  \
+    static void name(float *y, float a, const void *xv, int64_t n) {                  \
+        const elem_t *x = xv;                                                         \
+        const __m256 av = _mm256_set1_ps(a);                                          \
+        int64_t i = 0;                                                                \
+        for (; i + 8 <= n; i += 8)                                                    \
+            _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, load8(x + i), _mm256_loadu_ps(y + i))); \
+        for (; i < n; i++) y[i] = fmaf(a, load1(x + i), y[i]);                        \
+    }
+/* y[i] = fma(a[r], row r[i], y[i]) for r = 0 .. nr-1 in order (row r at rows + r * rs), so
+ * the bits of nr axpy calls; 32 outputs stay in registers while the rows stream past, instead
+ * of every row's axpy loading and storing them (attention's weighted sum of V rows). */
+#define DEFINE_SIMD_WSUM(name, elem_t, load8, load1)                                                  \
+    static void name(float *y, const float *a, const void *rows, size_t rs, int64_t nr, int64_t n) {  \
+        const uint8_t *base = rows;                                                                   \
+        int64_t i = 0;                                                                                \
+        for (; i + 32 <= n; i += 32) {                                                                \
+            __m256 acc[4];                                                                            \
+            UNROLL for (int c = 0; c < 4; c++) acc[c] = _mm256_loadu_ps(y + i + 8 * c);               \
+            for (int64_t r = 0; r < nr; r++) {                                                        \
+                const elem_t *x = (const elem_t *)(const void *)(base + (size_t)r * rs) + i;          \
+                const __m256 av = _mm256_set1_ps(a[r]);                                               \
+                UNROLL for (int c = 0; c < 4; c++) acc[c] = _mm256_fmadd_ps(av, load8(x + 8 * c), acc[c]); \
+            }                                                                                         \
+            UNROLL for (int c = 0; c < 4; c++) _mm256_storeu_ps(y + i + 8 * c, acc[c]);               \
+        }                                                                                             \
+        for (; i + 8 <= n; i += 8) {                                                                  \
+            __m256 acc = _mm256_loadu_ps(y + i);                                                      \
+            for (int64_t r = 0; r < nr; r++)                                                          \
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(a[r]),                                           \
+                                      load8((const elem_t *)(const void *)(base + (size_t)r * rs) + i), acc); \
+            _mm256_storeu_ps(y + i, acc);                                                             \
+        }                                                                                             \
+        for (; i < n; i++) {                                                                          \
+            float s = y[i];                                                                           \
+            for (int64_t r = 0; r < nr; r++)                                                          \
+                s = fmaf(a[r], load1((const elem_t *)(const void *)(base + (size_t)r * rs) + i), s);  \
+            y[i] = s;                                                                                 \
+        }                                                                                             \
+    }
+

@@ -239,7 +239,8 @@ static void tile_scores(const attn_job *j, int64_t h, int64_t t_lo, int64_t nq, 
 }
 
 /* One (head, tile of queries) pair per item: causal softmax attention over the cache. Each
- * K and V row is read once per tile; every output element still sums its positions in order. */
+ * K row is read once per tile (the scores' gemm); each query's output sums its V rows in
+ * position order in registers (wsum), the head's V rows staying in L2 across the tile. */
 static void attend(void *arg, int64_t start, int64_t end, int ith) {
     const attn_job *j = arg;
     rt_ctx *c = j->c;
@@ -253,13 +254,12 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
         const int64_t nq = j->t - t_lo < qt ? j->t - t_lo : qt;
         const int64_t g = h / (hp->n_head / hp->n_head_kv);
         tile_scores(j, h, t_lo, nq, scores, qconv);
-        for (int64_t i = 0; i < nq; i++) memset(c->attn + (t_lo + i) * nq_all + h * hd, 0, (size_t)hd * sizeof(float));
-        const int64_t first_pos = j->pos0 + t_lo, n_pos = first_pos + nq;
-        for (int64_t p = 0; p < n_pos; p++) {
-            /* the cache is F32 or F16 (rt_kv_init), types with an axpy */
-            const uint8_t *v = rt_kv_v_row(&c->kv, j->layer, p) + (size_t)g * kv_off_head;
-            for (int64_t i = p > first_pos ? p - first_pos : 0; i < nq; i++)
-                j->dt->axpy(c->attn + (t_lo + i) * nq_all + h * hd, scores[i * c->n_ctx + p], v, hd);
+        /* the cache is F32 or F16 (rt_kv_init), types with a weighted row sum */
+        const uint8_t *v0 = rt_kv_v_row(&c->kv, j->layer, 0) + (size_t)g * kv_off_head;
+        for (int64_t i = 0; i < nq; i++) {
+            float *out = c->attn + (t_lo + i) * nq_all + h * hd;
+            memset(out, 0, (size_t)hd * sizeof(float));
+            j->dt->wsum(out, scores + i * c->n_ctx, v0, c->kv.row_bytes, j->pos0 + t_lo + i + 1, hd);
         }
     }
 }
