@@ -234,7 +234,7 @@ static void tile_scores(const attn_job *j, int64_t h, int64_t t_lo, int64_t nq, 
         float *row = scores + i * c->n_ctx;
         const int64_t pos = j->pos0 + t_lo + i;
         for (int64_t p = 0; p <= pos; p++) row[p] *= j->scale;
-        rt_softmax(row, pos + 1);
+        rt_softmax(c->kernels.vmath, row, pos + 1);
     }
 }
 
@@ -281,6 +281,17 @@ static void attention_block(rt_ctx *c, const rt_layer *ly, int64_t il, const flo
     linear(c, &ly->wo, &ly->bo, c->attn, t, c->proj);
 }
 
+static void swiglu_range(void *arg, int64_t start, int64_t end, int ith) {
+    (void)ith;
+    rt_ctx *c = arg;
+    const int64_t n_ff = c->m->hp.n_ff;
+    rt_swiglu(c->kernels.vmath, c->gate + start * n_ff, c->up + start * n_ff, (end - start) * n_ff);
+}
+
+/* gate = silu(gate) * up over t rows of n_ff, the rows split over the threads (element-wise,
+ * so the split changes no bit). */
+static void swiglu_rows(rt_ctx *c, int64_t t) { rt_pool_run(c->pool, swiglu_range, c, t, 1); }
+
 /* The MLP of t tokens whose normed input is xin; result [T x n_embd] in c->ffn_out. */
 static void ffn_block(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t t) {
     const rt_hparams *hp = &c->m->hp;
@@ -298,7 +309,7 @@ static void ffn_block(rt_ctx *c, const rt_layer *ly, const float *xin, int64_t t
         rt_acts_convert(c->pool, rt_act_type_for(&c->kernels, &ly->w_up), xin, hp->n_embd, t, hp->n_embd, c->acts, &a);
     rt_matmul(c->pool, &c->kernels, &ly->w_up, &a, c->up, hp->n_ff);
     add_bias_rows(c->up, &ly->b_up, t, hp->n_ff);
-    rt_swiglu(c->gate, c->up, t * hp->n_ff);
+    swiglu_rows(c, t);
     linear(c, &ly->w_down, &ly->b_down, c->gate, t, c->ffn_out);
 }
 

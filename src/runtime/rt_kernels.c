@@ -83,6 +83,7 @@ static void matmul_rows(void *arg, int64_t start, int64_t end, int ith) {
 void rt_kernels_pick(rt_kernel_set *ks) {
     for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_best(t);
     ks->packed = qp_kernel_best();
+    ks->vmath = rt_vmath_best();
 }
 
 void rt_kernels_pick_ref(rt_kernel_set *ks) {
@@ -91,6 +92,7 @@ void rt_kernels_pick_ref(rt_kernel_set *ks) {
         ks->dot[t] = best ? q_dot_ref_order(t, best->order) : NULL;
     }
     ks->packed = qp_kernel_ref();
+    ks->vmath = rt_vmath_ref();
 }
 
 #define GEMV_MAX_TOKENS 4
@@ -169,12 +171,7 @@ void rt_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const f
     }
 }
 
-void rt_swiglu(float *g, const float *u, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        const float x = g[i];
-        g[i] = (x / (1.0f + expf(-x))) * u[i];
-    }
-}
+void rt_swiglu(const rt_vmath *vm, float *g, const float *u, int64_t n) { vm->swiglu(g, u, n); }
 
 /* ggml's GELU constants (ggml-cpu/vec.h). */
 #define GELU_COEF_A 0.044715f
@@ -192,14 +189,10 @@ void rt_gelu(float *x, int64_t n) {
     }
 }
 
-void rt_softmax(float *x, int64_t n) {
+void rt_softmax(const rt_vmath *vm, float *x, int64_t n) {
     float max = -INFINITY;
     for (int64_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        x[i] = expf(x[i] - max);
-        sum += (double)x[i];
-    }
+    const double sum = vm->exp_sum(x, n, max);
     const float inv = (float)(1.0 / sum);
     for (int64_t i = 0; i < n; i++) x[i] *= inv;
 }

@@ -16,6 +16,7 @@
 #include "quant/quant_pack.h"
 #include "runtime/rt_model.h"
 #include "runtime/rt_pool.h"
+#include "runtime/rt_vmath.h"
 
 /* ==== Matmul interface ====
  * Y[T x N] = X[T x K] . W^T for W with N rows of K elements (ggml's
@@ -41,6 +42,7 @@ typedef struct rt_acts {
 typedef struct rt_kernel_set {
     const q_dot_traits *dot[HF_TYPE_COUNT]; /* NULL for types the runtime cannot multiply */
     const qp_kernel *packed;                /* for Q8_0 matrices repacked at load (rt_repack.h) */
+    const rt_vmath *vmath;                  /* softmax's exponentials, SwiGLU */
 } rt_kernel_set;
 
 /* The best bit-identical implementation per type on this CPU (q_dot_best) and the packed Q8_0
@@ -80,16 +82,16 @@ void rt_rope_cache(float *cs, int64_t pos, int64_t n_rot, float base, float freq
 /* Rotates the first n_rot dims of each of n_heads vectors of head_dim floats. */
 void rt_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const float *cs, rt_rope_mode mode);
 
-/* In place: g[i] = silu(g[i]) * u[i]. */
-void rt_swiglu(float *g, const float *u, int64_t n);
+/* In place: g[i] = silu(g[i]) * u[i], with vm's exponential (rt_vmath.h). */
+void rt_swiglu(const rt_vmath *vm, float *g, const float *u, int64_t n);
 
 /* In place: x[i] = gelu(x[i]), ggml's CPU GELU: the tanh approximation evaluated on the
  * input rounded to f16 and rounded back to f16 (ggml's f16 GELU table, GGML_GELU_FP16),
  * identity above 10 and 0 below -10. */
 void rt_gelu(float *x, int64_t n);
 
-/* In place softmax over n scores (max-subtracted, sum in double). */
-void rt_softmax(float *x, int64_t n);
+/* In place softmax over n scores (max-subtracted, vm's exponentials and their sum in double). */
+void rt_softmax(const rt_vmath *vm, float *x, int64_t n);
 
 /* Token embedding lookup: row `id` of a {n_embd, n_vocab} table, any type. */
 void rt_get_row(const rt_tensor *table, int64_t id, float *out);
