@@ -80,6 +80,12 @@ void q_to_f32(uint32_t type, const void *src, float *dst, int64_t n) {
     case HF_TYPE_F32: memcpy(dst, src, (size_t)n * sizeof(float)); break;
     case HF_TYPE_F16: {
         const uint16_t *i16 = src;
+#if defined(__x86_64__) || defined(__i386__)
+        if (q_cpu_has_avx2_f16c()) { /* F16C is exact: the same floats (quant_avx2.h) */
+            q_f16_to_f32_row_avx2(i16, dst, n);
+            break;
+        }
+#endif
         for (int64_t i = 0; i < n; i++) dst[i] = hf_f16_to_f32(i16[i]);
         break;
     }

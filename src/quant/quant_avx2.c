@@ -119,3 +119,18 @@ void q_f32_to_f16_row_avx2(const float *x, uint16_t *y, int64_t n) {
     }
     for (; i < n; i++) y[i] = hf_f32_to_f16(x[i]);
 }
+
+void q_f16_to_f32_row_avx2(const uint16_t *x, float *y, int64_t n) {
+    int64_t i = 0;
+    const __m128i exp_mask = _mm_set1_epi16(0x7c00);
+    for (; i + 8 <= n; i += 8) {
+        const __m128i h = _mm_loadu_si128((const __m128i *)(const void *)(x + i));
+        /* an all-ones exponent (infinity or NaN): F16C would quiet a signaling NaN */
+        if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(h, exp_mask), exp_mask))) {
+            for (int j = 0; j < 8; j++) y[i + j] = hf_f16_to_f32(x[i + j]);
+            continue;
+        }
+        _mm256_storeu_ps(y + i, _mm256_cvtph_ps(h));
+    }
+    for (; i < n; i++) y[i] = hf_f16_to_f32(x[i]);
+}

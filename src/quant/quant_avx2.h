@@ -12,3 +12,6 @@ void q_quantize_row_q8_0_avx2(const float *x, q_block_q8_0 *y, int64_t n);
 /* F32 -> F16 as hf_f32_to_f16 (round to nearest even, overflow to inf); groups of 8 holding
  * a NaN take the scalar conversion (F16C would quiet a signaling NaN's payload). */
 void q_f32_to_f16_row_avx2(const float *x, uint16_t *y, int64_t n);
+/* F16 -> F32 as hf_f16_to_f32 (exact); groups of 8 holding an infinity or a NaN take the
+ * scalar conversion. */
+void q_f16_to_f32_row_avx2(const uint16_t *x, float *y, int64_t n);
