@@ -89,9 +89,12 @@ static void the_best_kernel_the_cpu_supports_is_chosen(void **state) {
     const char *best = qp_kernel_best()->impl;
     printf("best packed Q8_0 kernel '%s'\n", best);
     if (q_cpu_has_avx512vnni()) assert_string_equal(best, "avx512vnni");
-    else if (q_cpu_has_avx2_f16c()) {
-        assert_string_equal(best, "avx2");
+    else if (q_cpu_has_avxvnni()) {
+        assert_string_equal(best, "avxvnni");
         printf("this CPU lacks AVX-512 VNNI: that kernel is not compared here\n");
+    } else if (q_cpu_has_avx2_f16c()) {
+        assert_string_equal(best, "avx2");
+        printf("this CPU lacks AVX-512 VNNI and AVX-VNNI: those kernels are not compared here\n");
     } else {
         assert_string_equal(best, "ref");
         printf("this CPU lacks AVX2 and AVX-512: no fast kernel to compare, skipped\n");

@@ -264,6 +264,16 @@ static int pairs_kernel_agrees_with_reference(void) {
     return 1;
 }
 
+static int probe_avxvnni(void) {
+    unsigned a, b, c, d;
+    return probe_avx2_f16c() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4));
+}
+
+int q_cpu_has_avxvnni(void) {
+    static atomic_int cached = -1;
+    return cached_probe(&cached, probe_avxvnni);
+}
+
 /* AVX512_BF16 is CPUID.7.1:EAX bit 5, on top of everything quant_dot_avx512bf16.c is built for. */
 static int probe_avx512bf16(void) {
     unsigned a, b, c, d;
@@ -281,6 +291,7 @@ int q_cpu_has_avx512bf16(void) {
 int q_cpu_has_avx2_f16c(void) { return 0; }
 int q_cpu_has_avx512vnni(void) { return 0; }
 int q_cpu_has_avx512bf16(void) { return 0; }
+int q_cpu_has_avxvnni(void) { return 0; }
 #endif
 
 int q_dot_impls(uint32_t wtype, const q_dot_traits **out, int cap) {

@@ -111,6 +111,8 @@ int q_dot_impls(uint32_t wtype, const q_dot_traits **out, int cap);
 int q_cpu_has_avx2_f16c(void);
 /* Whether it also runs the AVX-512 (F, BW, VL, DQ) + VNNI paths (quant_pack.h). */
 int q_cpu_has_avx512vnni(void);
+/* Whether it runs the AVX2 paths and AVX-VNNI (VEX vpdpbusd; CPUID.7.1:EAX bit 4). */
+int q_cpu_has_avxvnni(void);
 /* Whether it also has AVX512_BF16 and its vdpbf16ps agrees with the pair-order reference on a
  * probe set (orders, denormals, cancellation, tails): what picks the pair-order kernels. */
 int q_cpu_has_avx512bf16(void);

@@ -81,6 +81,7 @@ int qp_kernels_available(const qp_kernel **out, int cap) {
     int n = 0;
 #if defined(__x86_64__) || defined(__i386__)
     if (n < cap && q_cpu_has_avx512vnni()) out[n++] = qp_kernel_avx512vnni();
+    if (n < cap && q_cpu_has_avxvnni()) out[n++] = qp_kernel_avxvnni();
     if (n < cap && q_cpu_has_avx2_f16c()) out[n++] = qp_kernel_avx2();
 #endif
     if (n < cap) out[n++] = &KERNEL_REF;

@@ -46,7 +46,7 @@ typedef void (*qp_gemm_fn)(const uint8_t *wp, int64_t n_groups, const qp_acts *x
 
 typedef struct qp_kernel {
     qp_gemm_fn gemm;
-    const char *impl; /* "ref", "avx2" or "avx512vnni" */
+    const char *impl; /* "ref", "avx2", "avxvnni" or "avx512vnni" */
 } qp_kernel;
 
 /* Bytes of one group of 16 rows of k elements (k a multiple of 32). */
@@ -60,7 +60,7 @@ void qp_act_row_sums(const q_block_q8_0 *row, int64_t nb, float *d, int32_t *nsu
 
 /* The plain C kernel the fast paths are tested against. */
 const qp_kernel *qp_kernel_ref(void);
-/* The fastest kernel this CPU runs (AVX-512 VNNI, AVX2, else the reference). */
+/* The fastest kernel this CPU runs (AVX-512 VNNI, AVX-VNNI, AVX2, else the reference). */
 const qp_kernel *qp_kernel_best(void);
-/* Every kernel this CPU runs, best first, then the reference; returns the count (<= 3). */
+/* Every kernel this CPU runs, best first, then the reference; returns the count (<= 4). */
 int qp_kernels_available(const qp_kernel **out, int cap);

@@ -14,14 +14,10 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
                                                               const int n_tok, float *y, int64_t ldy) {
     const int64_t nb = x->nb;
     const uint16_t *scales = (const uint16_t *)(const void *)(wp + (size_t)nb * 512);
-    const q_block_q8_0 *a[MAX_TOK];
-    const float *ad[MAX_TOK];
-    const int32_t *an[MAX_TOK];
+    qp_token tk[MAX_TOK];
     __m512 acc[MAX_TOK];
     UNROLL for (int c = 0; c < n_tok; c++) {
-        a[c] = (const q_block_q8_0 *)(const void *)(x->rows + (size_t)(t0 + c) * x->row_stride);
-        ad[c] = x->d + (t0 + c) * nb;
-        an[c] = x->nsum + (t0 + c) * nb;
+        tk[c] = qp_token_at(x, t0 + c);
         acc[c] = _mm512_setzero_ps();
     }
     for (int64_t b = 0; b < nb; b++) {
@@ -30,14 +26,14 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
         UNROLL for (int j = 0; j < 8; j++) w[j] = _mm512_loadu_si512((const void *)(q + 64 * j));
         const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(scales + b * 16)));
         UNROLL for (int c = 0; c < n_tok; c++) {
-            const int8_t *qs = a[c][b].qs;
+            const int8_t *qs = tk[c].a[b].qs;
             /* two half sums (words 0-3, 4-7): shorter dependency chains, the same exact integer */
-            __m512i lo = _mm512_set1_epi32(an[c][b]), hi = _mm512_setzero_si512();
+            __m512i lo = _mm512_set1_epi32(tk[c].nsum[b]), hi = _mm512_setzero_si512();
             UNROLL for (int j = 0; j < 4; j++) {
                 lo = _mm512_dpbusd_epi32(lo, w[j], _mm512_set1_epi32(qp_load_word(qs + 4 * j)));
                 hi = _mm512_dpbusd_epi32(hi, w[j + 4], _mm512_set1_epi32(qp_load_word(qs + 4 * j + 16)));
             }
-            const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(ad[c][b]));
+            const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(tk[c].d[b]));
             acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(lo, hi)), d, acc[c]);
         }
     }
@@ -53,9 +49,7 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
 static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, float *y) {
     const int64_t nb = x->nb, q = n_groups / GEMV_STREAMS;
     const size_t gb = qp_group_bytes(nb * Q8_0_BLOCK);
-    const q_block_q8_0 *a = (const q_block_q8_0 *)(const void *)(x->rows + (size_t)t0 * x->row_stride);
-    const float *ad = x->d + t0 * nb;
-    const int32_t *an = x->nsum + t0 * nb;
+    const qp_token tk = qp_token_at(x, t0);
     for (int64_t j = 0; j < q; j++) {
         const uint8_t *g[GEMV_STREAMS];
         __m512 acc[GEMV_STREAMS];
@@ -65,9 +59,9 @@ static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, 
         }
         for (int64_t b = 0; b < nb; b++) {
             __m512i xw[8];
-            UNROLL for (int i = 0; i < 8; i++) xw[i] = _mm512_set1_epi32(qp_load_word(a[b].qs + 4 * i));
-            const __m512i n0 = _mm512_set1_epi32(an[b]);
-            const __m512 xd = _mm512_set1_ps(ad[b]);
+            UNROLL for (int i = 0; i < 8; i++) xw[i] = _mm512_set1_epi32(qp_load_word(tk.a[b].qs + 4 * i));
+            const __m512i n0 = _mm512_set1_epi32(tk.nsum[b]);
+            const __m512 xd = _mm512_set1_ps(tk.d[b]);
             UNROLL for (int s = 0; s < GEMV_STREAMS; s++) {
                 const uint8_t *qb = g[s] + (size_t)b * 512;
                 __m512i lo = n0, hi = _mm512_setzero_si512();

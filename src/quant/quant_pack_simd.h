@@ -14,7 +14,20 @@ static inline int32_t qp_load_word(const int8_t *p) {
     return v;
 }
 
+/* Where token t's operands start: its Q8_0 blocks, their scales as floats and -128 * sums. */
+typedef struct qp_token {
+    const q_block_q8_0 *a;
+    const float *d;
+    const int32_t *nsum;
+} qp_token;
+
+static inline qp_token qp_token_at(const qp_acts *x, int64_t t) {
+    return (qp_token){(const q_block_q8_0 *)(const void *)(x->rows + (size_t)t * x->row_stride), x->d + t * x->nb,
+                      x->nsum + t * x->nb};
+}
+
 const qp_kernel *qp_kernel_avx2(void);       /* AVX2 */
+const qp_kernel *qp_kernel_avxvnni(void);    /* AVX2 + AVX-VNNI */
 const qp_kernel *qp_kernel_avx512vnni(void); /* AVX-512 F/BW/VL + VNNI */
 
 /* A kernel's tile: one group against n tokens (n fixed per function) from t0. */
