@@ -22,6 +22,19 @@ static inline __m512bh load_pairs(__mmask32 m, const uint16_t *p) {
     return (__m512bh)_mm512_maskz_loadu_epi16(m, p);
 }
 
+static inline __m256bh load8_pairs(const uint16_t *p) {
+    return (__m256bh)_mm256_loadu_si256((const __m256i *)(const void *)p);
+}
+
+/* 32 words as two 32-byte loads: a file's tensor data is 32-byte aligned, and a 64-byte load
+ * from it splits a cache line whenever the data sits at 32 mod 64 (as in a file whose header
+ * ends there: 5-10% of a BF16 matmul here). Our own buffers (activations) are 64-aligned. */
+static inline __m512bh load_halves(const uint16_t *p) {
+    const __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    const __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 16));
+    return (__m512bh)_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
 /* s8[j] = acc[j] + acc[j+8], then the 8-lane reference order. */
 static inline float hsum_pairs(__m512 acc) {
     return hsum_ref_order(_mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1)));
@@ -46,10 +59,11 @@ static float dot_bf16_pairs(const void *wv, const void *xv, int64_t k) {
             UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm512_setzero_ps();                         \
         for (int64_t i = 0; i < k; i += PAIR_STEP) {                                                    \
             const __mmask32 m = step_mask(i, k);                                                        \
+            const int full = i + PAIR_STEP <= k;                                                        \
             __m512bh xv[C];                                                                             \
             UNROLL for (int c = 0; c < C; c++) xv[c] = load_pairs(m, x[c] + i);                         \
             UNROLL for (int r = 0; r < R; r++) {                                                        \
-                const __m512bh wv = load_pairs(m, w[r] + i);                                            \
+                const __m512bh wv = full ? load_halves(w[r] + i) : load_pairs(m, w[r] + i);             \
                 UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], wv, xv[c]);  \
             }                                                                                           \
         }                                                                                               \
@@ -66,13 +80,9 @@ DEFINE_TILE_GRID(gemm_pairs_tiles, uint16_t, uint16_t, tile_pairs, tile1_pairs, 
 /* One token: 4 rows j, j + q, j + 2q, j + 3q at a time (q = rows / 4), four sequential
  * streams through the matrix, which the prefetchers follow best (quant_dot_simd.h). Each
  * row's 16 lanes are two 8-lane halves read with 32-byte loads (the same lanes, the same
- * arithmetic): a 64-byte load from a file's 32-byte-aligned data splits a cache line every
- * time, and read this GEMV at 33-35 GB/s where the halves read 42-47 (32000 x 1024 BF16,
- * 1 thread, here). */
+ * arithmetic; see load_halves): 64-byte loads read this GEMV at 33-35 GB/s where the halves
+ * read 42-47 (32000 x 1024 BF16 from malloc, 16-byte aligned; 1 thread, here). */
 #define GEMV_ROWS 4
-static inline __m256bh load8_pairs(const uint16_t *p) {
-    return (__m256bh)_mm256_loadu_si256((const __m256i *)(const void *)p);
-}
 
 static void gemv_pairs(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k,
                        float *y, int64_t ldy) {
