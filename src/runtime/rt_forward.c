@@ -142,6 +142,27 @@ static void norm_rows(const rt_ctx *c, float *y, const float *x, const rt_tensor
     }
 }
 
+typedef struct norm_job {
+    const rt_ctx *c;
+    float *y;
+    const float *x;
+    const rt_tensor *w, *b;
+    int64_t n;
+} norm_job;
+
+static void norm_range(void *arg, int64_t start, int64_t end, int ith) {
+    (void)ith;
+    const norm_job *j = arg;
+    norm_rows(j->c, j->y + start * j->n, j->x + start * j->n, j->w, j->b, end - start, j->n);
+}
+
+/* norm_rows over t rows, split over the threads (each row on its own: no bit changes). */
+static void norm_block(const rt_ctx *c, float *y, const float *x, const rt_tensor *w, const rt_tensor *b, int64_t t,
+                       int64_t n) {
+    norm_job j = {c, y, x, w, b, n};
+    rt_pool_run(c->pool, norm_range, &j, t, 8);
+}
+
 /* y[T x w->ne1] = X . W^T (+ bias). */
 static void linear(rt_ctx *c, const rt_tensor *w, const rt_tensor *bias, const float *x, int64_t t, float *y) {
     rt_acts a;
@@ -186,11 +207,21 @@ static void norm_heads(const rt_ctx *c, float *x, const rt_tensor *w, int64_t n_
     }
 }
 
-/* Q/K norms (when the layer has them), RoPE on Q and K of every token, K and V into the cache. */
-static void qk_rope_and_cache(rt_ctx *c, const rt_layer *ly, int64_t layer, int64_t t, int64_t pos0) {
+typedef struct rope_job {
+    rt_ctx *c;
+    const rt_layer *ly;
+    int64_t layer, pos0;
+} rope_job;
+
+/* Tokens [start, end) of qk_rope_and_cache: each token's rows and cache slots are its own. */
+static void rope_range(void *arg, int64_t start, int64_t end, int ith) {
+    (void)ith;
+    const rope_job *j = arg;
+    rt_ctx *c = j->c;
+    const rt_layer *ly = j->ly;
     const rt_hparams *hp = &c->m->hp;
-    const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n_qkv = nq + 2 * nkv;
-    for (int64_t i = 0; i < t; i++) {
+    const int64_t nq = rt_n_q(hp), nkv = rt_n_kv(hp), n_qkv = nq + 2 * nkv, layer = j->layer, pos0 = j->pos0;
+    for (int64_t i = start; i < end; i++) {
         float *row = c->qkv + i * n_qkv;
         if (ly->q_norm.data) norm_heads(c, row, &ly->q_norm, hp->n_head);
         if (ly->k_norm.data) norm_heads(c, row + nq, &ly->k_norm, hp->n_head_kv);
@@ -199,6 +230,13 @@ static void qk_rope_and_cache(rt_ctx *c, const rt_layer *ly, int64_t layer, int6
         rt_rope(row + nq, hp->n_head_kv, hp->head_dim, hp->n_rot, cs, hp->rope_mode);
         rt_kv_store(&c->kv, layer, pos0 + i, row + nq, row + nq + nkv);
     }
+}
+
+/* Q/K norms (when the layer has them), RoPE on Q and K of every token, K and V into the cache;
+ * the tokens split over the threads. */
+static void qk_rope_and_cache(rt_ctx *c, const rt_layer *ly, int64_t layer, int64_t t, int64_t pos0) {
+    rope_job j = {c, ly, layer, pos0};
+    rt_pool_run(c->pool, rope_range, &j, t, 8);
 }
 
 typedef struct attn_job {
@@ -322,10 +360,10 @@ static void add_rows(float *y, const float *d, int64_t n) {
 /* x += attn(norm(x)); x += ffn(ffn_norm(x)), or ffn(norm(x)) without ffn_norm (parallel residual). */
 static void layer_sequential(rt_ctx *c, const rt_layer *ly, int64_t il, int64_t t, int64_t pos0) {
     const int64_t E = c->m->hp.n_embd;
-    norm_rows(c, c->xn, c->x, &ly->attn_norm, &ly->attn_norm_b, t, E);
+    norm_block(c, c->xn, c->x, &ly->attn_norm, &ly->attn_norm_b, t, E);
     attention_block(c, ly, il, c->xn, t, pos0);
     add_rows(c->x, c->proj, t * E);
-    if (ly->ffn_norm.data) norm_rows(c, c->xn, c->x, &ly->ffn_norm, &ly->ffn_norm_b, t, E);
+    if (ly->ffn_norm.data) norm_block(c, c->xn, c->x, &ly->ffn_norm, &ly->ffn_norm_b, t, E);
     ffn_block(c, ly, c->xn, t);
     add_rows(c->x, c->ffn_out, t * E);
 }
@@ -333,7 +371,7 @@ static void layer_sequential(rt_ctx *c, const rt_layer *ly, int64_t il, int64_t 
 /* h = norm(x); x = (attn(h) + ffn(h)) + x, the order of llama.cpp's phi2 graph. */
 static void layer_parallel(rt_ctx *c, const rt_layer *ly, int64_t il, int64_t t, int64_t pos0) {
     const int64_t E = c->m->hp.n_embd;
-    norm_rows(c, c->xn, c->x, &ly->attn_norm, &ly->attn_norm_b, t, E);
+    norm_block(c, c->xn, c->x, &ly->attn_norm, &ly->attn_norm_b, t, E);
     attention_block(c, ly, il, c->xn, t, pos0);
     ffn_block(c, ly, c->xn, t);
     add_rows(c->proj, c->ffn_out, t * E);
@@ -354,7 +392,7 @@ static void run_layer(rt_ctx *c, int64_t il, int64_t t, int64_t pos0) {
 static void output_head(rt_ctx *c, int64_t first, int64_t t, float *out) {
     const rt_hparams *hp = &c->m->hp;
     const int64_t n = t - first;
-    norm_rows(c, c->xn, c->x + first * hp->n_embd, &c->m->output_norm, &c->m->output_norm_b, n, hp->n_embd);
+    norm_block(c, c->xn, c->x + first * hp->n_embd, &c->m->output_norm, &c->m->output_norm_b, n, hp->n_embd);
     linear(c, &c->m->output, &c->m->output_b, c->xn, n, out);
 }
 
