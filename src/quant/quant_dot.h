@@ -40,7 +40,8 @@
  * this machine's AMD Zen 4 was measured to follow on 32M lanes: 16 lanes; per step of 32
  * elements lane l adds element 2l+1's product, then element 2l's, each one fused
  * multiply-add rounded to nearest, with denormal inputs read as zero and a denormal result
- * flushed to zero (signs kept). A row is zero-padded to a multiple of 32; the lanes are
+ * flushed to zero (signs kept; tiny as x86 decides it, below 2^-126 after rounding to 24 bits with an
+ * unbounded exponent). A row is zero-padded to a multiple of 32; the lanes are
  * reduced as s8[j] = acc[j] + acc[j+8], then as the 8 lanes above. The activations are BF16
  * values (Q_ACT_BF16_BITS). A CPU is only given these kernels after they agree with the C
  * reference of this order on a probe set (q_cpu_has_avx512bf16), so the reference is the
@@ -116,6 +117,9 @@ int q_cpu_has_avxvnni(void);
 /* Whether it also has AVX512_BF16 and its vdpbf16ps agrees with the pair-order reference on a
  * probe set (orders, denormals, cancellation, tails): what picks the pair-order kernels. */
 int q_cpu_has_avx512bf16(void);
+/* Whether CPUID and the OS list AVX512_BF16 (and the AVX-512 subsets above), before that probe:
+ * for tests, which demand that such a CPU passes it. */
+int q_cpu_lists_avx512bf16(void);
 
 /* Converts k float activations to act_type's representation: Q8_0 blocks for Q8_0, floats
  * rounded to F16 / BF16 (q_from_f32's rounding) for F16 / BF16, the BF16 words for
