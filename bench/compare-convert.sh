@@ -15,8 +15,8 @@
 # Prints one line per run, then the medians and the ratios (llama.cpp / hf2gguf for time,
 # llama.cpp / hf2gguf for peak RSS). The page cache is left warm on purpose: both tools read
 # the same files right after each other, so neither pays the first read; `sync` runs before
-# every run (untimed). hf2gguf fsyncs its output before renaming it into place, which is
-# inside its time; llama.cpp's converter does not. Needs the refconv
+# every run (untimed). Neither tool waits for the disk at the end (no fsync; hf2gguf writes
+# whole blocks with O_DIRECT and renames a complete file into place). Needs the refconv
 # Debian packages (python3-numpy, python3-torch, ...; `tests/interop/refconv.sh` names them).
 set -euo pipefail
 

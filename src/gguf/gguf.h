@@ -185,7 +185,7 @@ hf_status gguf_w_begin(gguf_writer *w, const char *path, hf_err *err);
 hf_status gguf_w_write_data(gguf_writer *w, const void *data, size_t n, hf_err *err);
 /* Ends the current tensor: checks its byte count against the plan and writes padding. */
 hf_status gguf_w_end_tensor(gguf_writer *w, hf_err *err);
-/* Checks every tensor was written, flushes, fsyncs and renames into place. */
+/* Checks every tensor was written, writes what is staged and renames into place (hf_outfile_commit). */
 hf_status gguf_w_finish(gguf_writer *w, hf_err *err);
 /* Removes the temp file (safe to call at any point). */
 void gguf_w_abort(gguf_writer *w);
