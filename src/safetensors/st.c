@@ -200,6 +200,7 @@ hf_status st_parse(const uint8_t *buf, size_t size, const char *src, st_tensor *
         }
         n++;
         s = parse_entry(e, src, buf + data_off, size - data_off, &t[n - 1], &begins[n - 1], err);
+        if (s == HF_OK) t[n - 1].file_offset = data_off + begins[n - 1];
     }
     cJSON_Delete(root);
     if (s == HF_OK) s = check_no_overlap(t, begins, n, src, err);

@@ -46,6 +46,7 @@ typedef struct st_tensor {
     const uint8_t *data;        /* into the mapping */
     uint64_t nbytes;
     const char *file;           /* path of the shard holding it */
+    uint64_t file_offset;       /* of data[0] in that file (for reading it with pread) */
 } st_tensor;
 
 typedef struct st_model st_model;
