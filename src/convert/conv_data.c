@@ -39,22 +39,62 @@ static int64_t source_row(int64_t r, int64_t part_rows, int64_t heads) {
     return h * d + (j % 2) * (d / 2) + j / 2;
 }
 
+/* ==== Reading the source ====
+ * A chunk's source rows are read with pread into one reused buffer, not through the
+ * checkpoint's mapping. Why: every first touch of a mapped page is a page fault, and on the
+ * VMs we measure on faults are costly (a paravirtualized guest: each one a trip to the host);
+ * releasing the pages again (madvise) cost TLB flushes on every core. Reading through the
+ * mapping, a 341M BF16 -> q8_0 conversion spent more time in the BF16 widening loop's stalls and
+ * the fault path than in quantizing, and ran no faster on 2 threads than on 1. pread copies from
+ * the page cache through the kernel's own mapping into pages that stay mapped. Each worker
+ * reads the rows it converts, so the reads run in parallel too. */
+typedef struct source_rows {
+    int fd;                /* the shard holding t, open for pread */
+    const st_tensor *t;    /* the part's tensor (file offset and name for messages) */
+    const st_tensor *view; /* t with data = buf: the chunk's rows once read */
+    uint8_t *buf;
+    int64_t base;          /* the part row at buf[0] */
+    uint64_t row_bytes;    /* source bytes per row */
+} source_rows;
+
+/* Reads n bytes of t's data from offset off into dst. */
+static hf_status pread_all(int fd, const st_tensor *t, uint64_t off, uint64_t n, uint8_t *dst, hf_err *err) {
+    for (uint64_t got = 0; got < n;) {
+        const uint64_t at = t->file_offset + off + got;
+        ssize_t k = pread(fd, dst + got, (size_t)(n - got), (off_t)at);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0)
+            return hf_fail(err, HF_ERR_IO, "%s: tensor '%s': cannot read %llu bytes at offset %llu: %s", t->file,
+                           t->name, (unsigned long long)(n - got), (unsigned long long)at,
+                           k < 0 ? strerror(errno) : "the file is shorter than its header says");
+        got += (uint64_t)k;
+    }
+    return HF_OK;
+}
+
 typedef struct job {
     const conv_item *it;
-    const conv_part *part;  /* its src holds the part's rows [src_base, ...) */
-    int64_t src_base;
-    int64_t part_rows;
+    const source_rows *src;
+    int64_t permute_heads, part_rows;
     uint8_t *out;        /* output of row `first` */
     uint64_t row_bytes;
-    int64_t first, last; /* rows of the part, [first, last) */
+    int64_t first, last; /* rows of the part, [first, last): whole heads when permuted */
     float *scratch;
+    hf_status st;
+    hf_err err;
 } job;
 
-static void convert_rows(const job *jb) {
+/* Reads the job's source rows (its rows are whole heads, so those are exactly [first, last))
+ * and converts them. */
+static void convert_rows(job *jb) {
     const conv_item *it = jb->it;
+    const source_rows *sr = jb->src;
+    jb->st = pread_all(sr->fd, sr->t, (uint64_t)jb->first * sr->row_bytes, (uint64_t)(jb->last - jb->first) * sr->row_bytes,
+                       sr->buf + (size_t)(jb->first - sr->base) * sr->row_bytes, &jb->err);
+    if (jb->st != HF_OK) return;
     for (int64_t r = jb->first; r < jb->last; r++) {
-        int64_t src_row = source_row(r, jb->part_rows, jb->part->permute_heads) - jb->src_base;
-        st_read_f32(jb->part->src, src_row * it->row_len, it->row_len, jb->scratch);
+        int64_t src_row = source_row(r, jb->part_rows, jb->permute_heads) - sr->base;
+        st_read_f32(sr->view, src_row * it->row_len, it->row_len, jb->scratch);
         q_from_f32(it->type, jb->scratch, jb->out + (size_t)(r - jb->first) * jb->row_bytes, it->row_len);
     }
 }
@@ -64,14 +104,15 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-/* Converts rows [first, last) of one part into out, split over n_threads; part->src holds
- * the rows from `first` on. */
-static hf_status convert_chunk(const conv_item *it, const conv_part *part, int64_t part_rows, int64_t first,
-                               int64_t last, uint8_t *out, int n_threads, hf_err *err) {
+/* Converts rows [first, last) of one part (src->base == first) into out, split over n_threads
+ * in whole RoPE heads. */
+static hf_status convert_chunk(const conv_item *it, const conv_part *part, const source_rows *src, int64_t part_rows,
+                               int64_t first, int64_t last, uint8_t *out, int n_threads, hf_err *err) {
     uint64_t row_bytes = hf_row_size(it->type, it->row_len);
-    int64_t rows = last - first;
-    int nt = (rows * it->row_len < PARALLEL_MIN_ELEMENTS || n_threads < 1) ? 1 : n_threads;
-    if (nt > rows) nt = (int)(rows > 0 ? rows : 1);
+    const int64_t unit = part->permute_heads ? part_rows / part->permute_heads : 1;
+    const int64_t units = (last - first) / unit;
+    int nt = ((last - first) * it->row_len < PARALLEL_MIN_ELEMENTS || n_threads < 1) ? 1 : n_threads;
+    if (nt > units) nt = (int)(units > 0 ? units : 1);
     size_t row_len = (size_t)(it->row_len ? it->row_len : 1);
     job *jobs = calloc((size_t)nt, sizeof *jobs);
     pthread_t *tids = calloc((size_t)nt, sizeof *tids);
@@ -79,9 +120,9 @@ static hf_status convert_chunk(const conv_item *it, const conv_part *part, int64
     hf_status s = (jobs && tids && scratch) ? HF_OK : hf_fail(err, HF_ERR_NOMEM, "%s: out of memory", it->name);
     int started = 0;
     for (int i = 0; s == HF_OK && i < nt; i++) {
-        int64_t a = first + rows * i / nt, b = first + rows * (i + 1) / nt;
-        jobs[i] = (job){it, part, first, part_rows, out + (size_t)(a - first) * row_bytes, row_bytes, a, b,
-                        scratch + (size_t)i * row_len};
+        int64_t a = first + unit * (units * i / nt), b = i == nt - 1 ? last : first + unit * (units * (i + 1) / nt);
+        jobs[i] = (job){it, src, part->permute_heads, part_rows, out + (size_t)(a - first) * row_bytes, row_bytes, a, b,
+                        scratch + (size_t)i * row_len, HF_OK, {0}};
         if (i == nt - 1) break; /* the calling thread takes the last block */
         if (pthread_create(&tids[i], NULL, worker, &jobs[i]) != 0) {
             s = hf_fail(err, HF_ERR_NOMEM, "%s: cannot start a worker thread", it->name);
@@ -91,6 +132,11 @@ static hf_status convert_chunk(const conv_item *it, const conv_part *part, int64
     }
     if (s == HF_OK) convert_rows(&jobs[nt - 1]);
     for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    for (int i = 0; s == HF_OK && i < nt; i++)
+        if (jobs[i].st != HF_OK) {
+            *err = jobs[i].err;
+            s = jobs[i].st;
+        }
     free(jobs);
     free(tids);
     free(scratch);
@@ -235,15 +281,8 @@ typedef struct stream {
     const char *src_path;
 } stream;
 
-/* ==== Reading the source ====
- * A chunk's source rows are read with pread into one reused buffer, not through the
- * checkpoint's mapping. Why: every first touch of a mapped page is a page fault, and on the
- * VMs we measure on faults are costly (a paravirtualized guest: each one a trip to the host);
- * releasing the pages again (madvise) cost TLB flushes on every core. Reading through the
- * mapping, a 341M BF16 -> q8_0 conversion spent more time in the BF16 widening loop's stalls and
- * the fault path than in quantizing, and ran no faster on 2 threads than on 1. pread copies from
- * the page cache through the kernel's own mapping into pages that stay mapped. */
-static hf_status read_source(stream *st, const st_tensor *t, uint64_t off, uint64_t n, hf_err *err) {
+/* Opens t's shard for pread (unless open already) and makes room for n source bytes. */
+static hf_status prepare_source(stream *st, const st_tensor *t, uint64_t n, hf_err *err) {
     if (!st->src_path || strcmp(st->src_path, t->file) != 0) {
         if (st->src_fd >= 0) close(st->src_fd);
         st->src_path = NULL;
@@ -258,15 +297,6 @@ static hf_status read_source(stream *st, const st_tensor *t, uint64_t off, uint6
         if (!st->src)
             return hf_fail(err, HF_ERR_NOMEM, "%s: tensor '%s': out of memory for %llu bytes", t->file, t->name,
                            (unsigned long long)n);
-    }
-    for (uint64_t got = 0; got < n;) {
-        ssize_t k = pread(st->src_fd, st->src + got, (size_t)(n - got), (off_t)(t->file_offset + off + got));
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0)
-            return hf_fail(err, HF_ERR_IO, "%s: tensor '%s': cannot read %llu bytes at offset %llu: %s", t->file,
-                           t->name, (unsigned long long)(n - got), (unsigned long long)(t->file_offset + off + got),
-                           k < 0 ? strerror(errno) : "the file is shorter than its header says");
-        got += (uint64_t)k;
     }
     return HF_OK;
 }
@@ -297,12 +327,12 @@ static hf_status stream_part(stream *st, const conv_item *it, const conv_part *p
         int64_t e = r + step < part_rows ? r + step : part_rows;
         uint8_t *buf = next_buffer(st, need, it->name, err);
         if (!buf) return HF_ERR_NOMEM;
-        hf_status s = read_source(st, part->src, (uint64_t)r * src_row_bytes, (uint64_t)(e - r) * src_row_bytes, err);
-        st_tensor rows = *part->src; /* the chunk's rows as read */
+        hf_status s = prepare_source(st, part->src, (uint64_t)(e - r) * src_row_bytes, err);
+        st_tensor rows = *part->src; /* the chunk's rows, once read */
         rows.data = st->src;
         rows.nbytes = (uint64_t)(e - r) * src_row_bytes;
-        const conv_part view = {&rows, part->permute_heads};
-        if (s == HF_OK) s = convert_chunk(it, &view, part_rows, r, e, buf, st->n_threads, err);
+        const source_rows src = {st->src_fd, part->src, &rows, st->src, r, src_row_bytes};
+        if (s == HF_OK) s = convert_chunk(it, part, &src, part_rows, r, e, buf, st->n_threads, err);
         if (s == HF_OK) s = pipe_post(st->pipe, buf, (size_t)((uint64_t)(e - r) * row_bytes), err);
         if (s != HF_OK) return s;
         st->cur = (st->cur + 1) % N_BUFFERS;
