@@ -90,7 +90,7 @@ hf_status rt_ctx_new(rt_ctx **out, const rt_model *m, const rt_ctx_params *p, hf
     c->n_ctx = n_ctx;
     c->n_ubatch = p->n_ubatch < n_ctx ? p->n_ubatch : n_ctx;
     hf_status st = rt_pool_new(&c->pool, p->n_threads, err);
-    if (st == HF_OK) st = rt_kv_init(&c->kv, p->kv_type, m->hp.n_layer, n_ctx, rt_n_kv(&m->hp), err);
+    if (st == HF_OK) st = rt_kv_init(&c->kv, p->kv_type, m->hp.n_layer, n_ctx, m->hp.n_head_kv, m->hp.head_dim, err);
     if (st == HF_OK) st = alloc_scratch(c, err);
     if (st != HF_OK) {
         rt_ctx_free(c);
@@ -265,9 +265,7 @@ static void tile_scores(const attn_job *j, int64_t h, int64_t t_lo, int64_t nq, 
         q_act_from_f32(j->dt->act_type, q, (uint8_t *)qconv + (size_t)i * q_bytes, hd);
     }
     const int64_t n_pos = j->pos0 + t_lo + nq;
-    const size_t kv_off = (size_t)hf_row_size(c->kv.type, hd) * (size_t)g;
-    j->dt->gemm(rt_kv_k_row(&c->kv, j->layer, 0) + kv_off, c->kv.row_bytes, n_pos, qconv, q_bytes, nq, hd, scores,
-                c->n_ctx);
+    j->dt->gemm(rt_kv_k_head(&c->kv, j->layer, g), c->kv.row_bytes, n_pos, qconv, q_bytes, nq, hd, scores, c->n_ctx);
     for (int64_t i = 0; i < nq; i++) {
         float *row = scores + i * c->n_ctx;
         const int64_t pos = j->pos0 + t_lo + i;
@@ -284,7 +282,6 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
     rt_ctx *c = j->c;
     const rt_hparams *hp = &c->m->hp;
     const int64_t hd = hp->head_dim, nq_all = rt_n_q(hp), qt = c->att_qt;
-    const size_t kv_off_head = (size_t)hf_row_size(c->kv.type, hd);
     float *scores = c->att_tmp + (size_t)ith * (size_t)c->att_stride; /* qt rows of n_ctx */
     void *qconv = scores + qt * c->n_ctx;                                 /* qt x head_dim */
     for (int64_t item = start; item < end; item++) {
@@ -293,7 +290,7 @@ static void attend(void *arg, int64_t start, int64_t end, int ith) {
         const int64_t g = h / (hp->n_head / hp->n_head_kv);
         tile_scores(j, h, t_lo, nq, scores, qconv);
         /* the cache is F32 or F16 (rt_kv_init), types with a weighted row sum */
-        const uint8_t *v0 = rt_kv_v_row(&c->kv, j->layer, 0) + (size_t)g * kv_off_head;
+        const uint8_t *v0 = rt_kv_v_head(&c->kv, j->layer, g);
         for (int64_t i = 0; i < nq; i++) {
             float *out = c->attn + (t_lo + i) * nq_all + h * hd;
             memset(out, 0, (size_t)hd * sizeof(float));
