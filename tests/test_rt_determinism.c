@@ -28,6 +28,25 @@ static uint32_t wtype_of(const rt_model *m) { return m->layers[0].wo.type; }
 
 /* Logits of N_PROMPT prompt positions (one rt_decode call, micro-batches of
  * ubatch) followed by N_GEN single-token steps: N_ROWS x n_vocab floats. */
+/* Whether p lies in m's copies of its vectors (rt_repack.h). */
+static int in_copies(const rt_model *m, const void *p) {
+    const uint8_t *b = p;
+    return m->copied_mem && b >= m->copied_mem && b < m->copied_mem + m->copied_bytes;
+}
+
+/* After a load with repack, every vector the forward reads is a copy, not the mapping. */
+static void check_vectors_copied(const rt_model *m, const char *path) {
+    if (m->n_copied_tensors == 0) fail_msg("%s: no norm or bias was copied out of the mapping", path);
+    if (!in_copies(m, m->output_norm.data)) fail_msg("%s: output_norm still read through the mapping", path);
+    for (int64_t il = 0; il < m->hp.n_layer; il++) {
+        const rt_layer *ly = &m->layers[il];
+        if (!in_copies(m, ly->attn_norm.data) || (ly->ffn_norm.data && !in_copies(m, ly->ffn_norm.data)))
+            fail_msg("%s: layer %lld's norms still read through the mapping", path, (long long)il);
+        if (ly->bqkv && !ly->bqkv_owned && !in_copies(m, ly->bqkv))
+            fail_msg("%s: layer %lld's fused Q||K||V bias still read through the mapping", path, (long long)il);
+    }
+}
+
 static float *eval_logits_with(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack) {
     hf_err err = {0};
     rt_model *m;
@@ -35,7 +54,9 @@ static float *eval_logits_with(const char *path, int threads, int64_t ubatch, ui
     mp.repack = repack;
     if (rt_model_load_with(&m, path, &mp, &err) != HF_OK) fail_msg("load %s: %s", path, err.msg);
     if (repack && wtype_of(m) == HF_TYPE_Q8_0 && m->n_packed_tensors == 0) fail_msg("%s: nothing was repacked", path);
-    if (!repack && m->n_packed_tensors != 0) fail_msg("%s: repacked although asked not to", path);
+    if (!repack && (m->n_packed_tensors != 0 || m->n_copied_tensors != 0))
+        fail_msg("%s: repacked or copied although asked not to", path);
+    if (repack) check_vectors_copied(m, path);
     rt_ctx_params p = rt_ctx_default_params();
     p.n_threads = threads;
     p.n_ubatch = ubatch;

@@ -71,8 +71,9 @@ static void bench_usage(FILE *out) {
           "                      sequential streams per thread) and print tg's GB/s\n"
           "                      as a fraction of it\n"
           "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
-          "  --no-repack         multiply Q8_0 matrices row by row from the mapping instead of\n"
-          "                      repacking them into 16-row groups at load\n"
+          "  --no-repack         read every tensor through the file mapping: Q8_0 matrices row by\n"
+          "                      row instead of repacked into 16-row groups, norms and biases\n"
+          "                      not copied out at load\n"
           "Lists may also be given by repeating an option. A progress line goes to stderr when it\n"
           "is a terminal.\n",
           out);
@@ -452,6 +453,9 @@ static void print_md(const bench_run *r) {
         if (b->m->n_packed_tensors > 0)
             printf("; %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)", (long long)b->m->n_packed_tensors,
                    (double)b->m->packed_bytes / (double)(1u << 20));
+        if (b->m->n_copied_tensors > 0)
+            printf("; %lld norm and bias tensors copied out of the mapping (%.1f KiB)", (long long)b->m->n_copied_tensors,
+                   (double)b->m->copied_bytes / 1024.0);
         printf("; weights read per generated token %.2f MiB\n", (double)b->read_bytes / (double)(1u << 20));
     }
     if (o->roofline) {
@@ -514,10 +518,11 @@ static void print_json(const bench_run *r) {
         json_str(b->m->arch);
         printf(", \"n_layer\": %lld, \"qkv\": \"%s\", \"size_bytes\": %llu, \"n_params\": %llu, "
                "\"weight_bytes_per_token\": %llu, \"repacked_matrices\": %lld, \"repacked_bytes\": %llu, "
-               "\"kernels\": {",
+               "\"copied_tensors\": %lld, \"copied_bytes\": %llu, \"kernels\": {",
                (long long)b->m->hp.n_layer, b->m->layers[0].qkv_fused ? "fused" : "separate",
                (unsigned long long)b->size_bytes, (unsigned long long)b->n_params, (unsigned long long)b->read_bytes,
-               (long long)b->m->n_packed_tensors, (unsigned long long)b->m->packed_bytes);
+               (long long)b->m->n_packed_tensors, (unsigned long long)b->m->packed_bytes,
+               (long long)b->m->n_copied_tensors, (unsigned long long)b->m->copied_bytes);
         for (int k = 0; k < b->n_types; k++)
             printf("%s\"%s\": \"%s\"", k ? ", " : "", type_name(b->types[k]), kernel_name(r, b, b->types[k]));
         printf("}}%s\n", i + 1 < o->n_models ? "," : "");

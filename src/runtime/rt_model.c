@@ -417,6 +417,7 @@ void rt_model_free(rt_model *m) {
         for (int64_t il = 0; il < m->hp.n_layer; il++) free(m->layers[il].bqkv_owned);
     free(m->layers);
     free(m->packed_mem);
+    free(m->copied_mem);
     gguf_close(m->file);
     free(m);
 }
