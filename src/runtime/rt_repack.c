@@ -48,7 +48,7 @@ static void pack_tensor(rt_tensor *t, uint8_t *dst) {
 }
 
 /* Visits every packable matrix: sizing pass (dst NULL) or packing pass. */
-static size_t walk(rt_model *m, uint8_t *dst, int64_t *count) {
+static size_t walk_packs(rt_model *m, uint8_t *dst, int64_t *count) {
     size_t off = 0;
     const int mapped = gguf_is_file_mapping(m->file);
     rt_tensor *mats[9];
@@ -141,41 +141,33 @@ static size_t walk_copies(rt_model *m, uint8_t *dst, int64_t *count) {
     return total;
 }
 
-/* Copies the vectors out of the mapping. */
-static hf_status copy_tensors(rt_model *m, hf_err *err) {
-    int64_t count = 0;
-    const size_t total = walk_copies(m, NULL, &count);
-    if (total == 0) return HF_OK;
-    void *mem = NULL;
-    if (posix_memalign(&mem, PACK_ALIGN, total) != 0)
-        return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory copying %lld norm and bias tensors (%zu bytes)",
-                       gguf_path(m->file), (long long)count, total);
-    count = 0;
-    walk_copies(m, mem, &count);
-    m->copied_mem = mem;
-    m->copied_bytes = total;
-    m->n_copied_tensors = count;
-    return HF_OK;
-}
+/* A walk: with dst NULL, sizes what it places (and counts it); else places it at dst. */
+typedef size_t (*walk_fn)(rt_model *m, uint8_t *dst, int64_t *count);
 
-static hf_status pack_matrices(rt_model *m, hf_err *err) {
-    int64_t count = 0;
-    const size_t total = walk(m, NULL, &count);
+/* Sizes a walk, allocates its memory and runs it; what names it in the message. */
+static hf_status place_all(rt_model *m, walk_fn fn, const char *what, uint8_t **mem, size_t *bytes, int64_t *count,
+                           hf_err *err) {
+    int64_t n = 0;
+    const size_t total = fn(m, NULL, &n);
     if (total == 0) return HF_OK;
-    void *mem = NULL;
-    if (posix_memalign(&mem, PACK_ALIGN, total) != 0)
-        return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory repacking %lld Q8_0 matrices (%zu bytes)",
-                       gguf_path(m->file), (long long)count, total);
-    count = 0;
-    walk(m, mem, &count);
-    m->packed_mem = mem;
-    m->packed_bytes = total;
-    m->n_packed_tensors = count;
+    void *p = NULL;
+    if (posix_memalign(&p, PACK_ALIGN, total) != 0)
+        return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory placing %lld %s (%zu bytes)", gguf_path(m->file),
+                       (long long)n, what, total);
+    n = 0;
+    fn(m, p, &n);
+    *mem = p;
+    *bytes = total;
+    *count = n;
     return HF_OK;
 }
 
 hf_status rt_model_repack(rt_model *m, hf_err *err) {
     if (m->packed_mem || m->copied_mem) return HF_OK;
-    hf_status st = pack_matrices(m, err);
-    return st == HF_OK ? copy_tensors(m, err) : st;
+    hf_status st = place_all(m, walk_packs, "Q8_0 matrices in 16-row groups", &m->packed_mem, &m->packed_bytes,
+                             &m->n_packed_tensors, err);
+    if (st == HF_OK)
+        st = place_all(m, walk_copies, "norm and bias tensors", &m->copied_mem, &m->copied_bytes, &m->n_copied_tensors,
+                       err);
+    return st;
 }
