@@ -72,7 +72,7 @@ static void bench_usage(FILE *out) {
           "                      as a fraction of it\n"
           "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
           "  --no-repack         read every tensor through the file mapping: Q8_0 matrices row by\n"
-          "                      row instead of repacked into 16-row groups, the other tensors\n"
+          "                      row instead of repacked into 16-row groups, norms and biases\n"
           "                      not copied out at load\n"
           "Lists may also be given by repeating an option. A progress line goes to stderr when it\n"
           "is a terminal.\n",
@@ -454,8 +454,8 @@ static void print_md(const bench_run *r) {
             printf("; %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)", (long long)b->m->n_packed_tensors,
                    (double)b->m->packed_bytes / (double)(1u << 20));
         if (b->m->n_copied_tensors > 0)
-            printf("; %lld tensors copied out of the mapping (%.2f MiB)", (long long)b->m->n_copied_tensors,
-                   (double)b->m->copied_bytes / (double)(1u << 20));
+            printf("; %lld norm and bias tensors copied out of the mapping (%.1f KiB)", (long long)b->m->n_copied_tensors,
+                   (double)b->m->copied_bytes / 1024.0);
         printf("; weights read per generated token %.2f MiB\n", (double)b->read_bytes / (double)(1u << 20));
     }
     if (o->roofline) {

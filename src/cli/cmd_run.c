@@ -44,7 +44,7 @@ static void run_usage(FILE *out) {
           "  --kv-type f32|f16  KV cache type (default f32)\n"
           "  --ignore-eos       keep generating past end-of-generation tokens (as llama.cpp's)\n"
           "  --no-repack        read every tensor through the file mapping: Q8_0 matrices row by\n"
-          "                     row instead of repacked into 16-row groups, the other tensors not\n"
+          "                     row instead of repacked into 16-row groups, norms and biases not\n"
           "                     copied out at load (same results, slower)\n"
           "  --dump-logits FILE raw little-endian float32 logits, one row of n_vocab per\n"
           "                     evaluated position (prompt positions included), in order\n",
@@ -248,8 +248,8 @@ static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *
         fprintf(stderr, "hf2gguf run: %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)\n",
                 (long long)m->n_packed_tensors, (double)m->packed_bytes / (double)(1u << 20));
     if (m->n_copied_tensors > 0)
-        fprintf(stderr, "hf2gguf run: %lld tensors copied out of the mapping (%.2f MiB)\n",
-                (long long)m->n_copied_tensors, (double)m->copied_bytes / (double)(1u << 20));
+        fprintf(stderr, "hf2gguf run: %lld norm and bias tensors copied out of the mapping (%.1f KiB)\n",
+                (long long)m->n_copied_tensors, (double)m->copied_bytes / 1024.0);
 }
 
 /* The file's tokenizer; with --tokens a file without one still runs (ids

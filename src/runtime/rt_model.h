@@ -99,15 +99,15 @@ typedef struct rt_model {
     uint8_t *packed_mem;  /* rt_model_repack's groups (freed with the model), or NULL */
     size_t packed_bytes;
     int64_t n_packed_tensors;
-    uint8_t *copied_mem;  /* rt_model_repack's copies of the other tensors (freed with the model), or NULL */
+    uint8_t *copied_mem;  /* rt_model_repack's copies of the vectors (freed with the model), or NULL */
     size_t copied_bytes;
     int64_t n_copied_tensors;
 } rt_model;
 
 /* How a model is loaded. */
 typedef struct rt_model_params {
-    int repack; /* copy Q8_0 matrices into the packed kernels' groups and every other tensor but
-                   tok_embd into aligned memory (rt_repack.h); default 1. 0: read all through the mapping */
+    int repack; /* copy Q8_0 matrices into the packed kernels' groups and the vectors into aligned
+                   memory (rt_repack.h); default 1. 0: read everything through the mapping */
 } rt_model_params;
 
 rt_model_params rt_model_default_params(void);

@@ -73,30 +73,25 @@ static size_t walk_packs(rt_model *m, uint8_t *dst, int64_t *count) {
 }
 
 /* ==== Copies out of the mapping ====
- * Every other tensor the forward pass reads (norms, biases, Q/K norms, a fused Q||K||V bias,
- * F32/F16/BF16 matrices and output head) is copied once into one aligned allocation, each
- * tensor 64-byte aligned whatever the file's alignment. Why: on the VMs we measure, reading
- * through the file mapping during inference was slow. The page cache holds such files in large
- * folios, and a fault on a 4 KiB norm vector maps its whole 2 MiB folio; with those mappings
- * touched at every layer, every step of a q8_0 decode ran 1.3-1.5x slower, matmuls and RoPE
- * alike (a fused file, whose norms happen to share folios with matrices: 100-165 vs 210-230
- * tok/s, 214-227 with the norms copied). F16 and BF16 matrices read from copies ran pp256
- * 1.04-1.14x and tg64 1.05-1.15x faster than from the mapping (f16 and fused bf16 files, four
- * alternations). The cost is a copy of the file at load, as for the Q8_0 groups. */
+ * The vectors the forward pass reads at every layer (norm weights, biases, Q/K norms, a fused
+ * Q||K||V bias) are copied once into one aligned allocation. Why: on the VMs we measure,
+ * touching them through the file mapping during inference slowed the whole process. The page
+ * cache holds such files in large folios, and a fault on a 4 KiB norm vector maps its whole
+ * 2 MiB folio; with those mappings touched at every layer, every step of a q8_0 decode ran
+ * 1.3-1.5x slower, matmuls and RoPE alike (a fused file, whose norms happen to share folios
+ * with matrices: 100-165 vs 210-230 tok/s, 214-227 with the norms copied). F16/BF16/F32
+ * matrices stay mapped: copies of them ran f16 and bf16 1.04-1.15x faster in one series of
+ * alternating runs and 0.4-1.2x (f16 tg128 34-113 t/s against 83-102 mapped) in the next ones;
+ * fresh anonymous memory was not reliably as fast here as the long-resident page cache. */
 
-/* The tensors of a layer that the forward pass reads, matrices and vectors. */
-static int layer_tensors(rt_layer *ly, rt_tensor **out) {
-    rt_tensor *all[] = {&ly->attn_norm, &ly->attn_norm_b, &ly->wqkv,   &ly->wq,       &ly->wk,       &ly->wv,
-                        &ly->wo,        &ly->bo,          &ly->q_norm, &ly->k_norm,   &ly->ffn_norm, &ly->ffn_norm_b,
-                        &ly->w_gate,    &ly->w_up,        &ly->w_down, &ly->b_gate,   &ly->b_up,     &ly->b_down};
+/* The vectors of a layer that the forward pass reads. */
+static int layer_vectors(rt_layer *ly, rt_tensor **out) {
+    rt_tensor *all[] = {&ly->attn_norm, &ly->attn_norm_b, &ly->bo,     &ly->q_norm, &ly->k_norm,
+                        &ly->ffn_norm,  &ly->ffn_norm_b,  &ly->b_gate, &ly->b_up,   &ly->b_down};
     int n = 0;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) out[n++] = all[i];
     return n;
 }
-
-/* Not placed yet: packed Q8_0 matrices are read from their groups (their rows past the last
- * group stay mapped). */
-static int copyable(const rt_tensor *t) { return t->data && !t->packed; }
 
 static size_t tensor_bytes(const rt_tensor *t) { return t->row_bytes * (size_t)t->ne1; }
 
@@ -118,25 +113,24 @@ static const void *place(uint8_t **dst, const void *src, size_t n, int release) 
     return at;
 }
 
-/* Visits every copyable tensor: sizing pass (dst NULL) or copying pass. */
+/* Visits every vector: sizing pass (dst NULL) or copying pass. */
 static size_t walk_copies(rt_model *m, uint8_t *dst, int64_t *count) {
     size_t total = 0;
     uint8_t *cur = dst;
     const int mapped = gguf_is_file_mapping(m->file);
-    rt_tensor *model_level[] = {&m->output_norm, &m->output_norm_b, &m->output, &m->output_b};
-    rt_tensor *ts[24];
+    rt_tensor *model_level[] = {&m->output_norm, &m->output_norm_b, &m->output_b};
+    rt_tensor *ts[16];
     for (int64_t il = -1; il < m->hp.n_layer; il++) {
         int n = 0;
         if (il < 0)
             for (size_t i = 0; i < sizeof model_level / sizeof model_level[0]; i++) ts[n++] = model_level[i];
-        else n = layer_tensors(&m->layers[il], ts);
+        else n = layer_vectors(&m->layers[il], ts);
         for (int i = 0; i < n; i++) {
             rt_tensor *t = ts[i];
-            if (!copyable(t)) continue;
+            if (!t->data) continue;
             total += aligned_size(tensor_bytes(t));
             ++*count;
-            /* a tied head shares its rows with tok_embd, which row lookups still read */
-            if (cur) t->data = place(&cur, t->data, tensor_bytes(t), mapped && !(t == &m->output && m->output_tied));
+            if (cur) t->data = place(&cur, t->data, tensor_bytes(t), mapped);
         }
         if (il >= 0 && mapped_bias_bytes(m, &m->layers[il])) {
             rt_layer *ly = &m->layers[il];
@@ -174,7 +168,7 @@ hf_status rt_model_repack(rt_model *m, hf_err *err) {
     hf_status st = place_all(m, walk_packs, "Q8_0 matrices in 16-row groups", &m->packed_mem, &m->packed_bytes,
                              &m->n_packed_tensors, err);
     if (st == HF_OK)
-        st = place_all(m, walk_copies, "tensors copied out of the mapping", &m->copied_mem, &m->copied_bytes, &m->n_copied_tensors,
+        st = place_all(m, walk_copies, "norm and bias tensors", &m->copied_mem, &m->copied_bytes, &m->n_copied_tensors,
                        err);
     return st;
 }
