@@ -78,6 +78,17 @@ static hf_status resolve_destination(const char *final_path, char **owned, hf_er
     return HF_OK;
 }
 
+/* Frees what an outfile owns and drops its temp path from the registry (a path not
+ * registered is simply not found); leaves it closed and zeroed. */
+static void release(hf_outfile *of) {
+    unregister_tmp(of->tmp_path);
+    free(of->final_path);
+    free(of->tmp_path);
+    free(of->buf);
+    memset(of, 0, sizeof *of);
+    of->fd = -1;
+}
+
 hf_status hf_outfile_open(hf_outfile *of, const char *requested_path, hf_err *err) {
     memset(of, 0, sizeof *of);
     of->fd = -1;
@@ -94,11 +105,7 @@ hf_status hf_outfile_open(hf_outfile *of, const char *requested_path, hf_err *er
     free(resolved);
     final_path = of->final_path;
     if (!of->final_path || !of->tmp_path || !of->buf) {
-        free(of->final_path);
-        free(of->tmp_path);
-        free(of->buf);
-        memset(of, 0, sizeof *of);
-        of->fd = -1;
+        release(of);
         return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory", requested_path);
     }
     snprintf(of->tmp_path, n + 32, "%.*s.%s.tmp.XXXXXX", (int)dirlen, final_path, final_path + dirlen);
@@ -115,11 +122,7 @@ hf_status hf_outfile_open(hf_outfile *of, const char *requested_path, hf_err *er
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         int e = errno;
-        free(of->final_path);
-        free(of->tmp_path);
-        free(of->buf);
-        memset(of, 0, sizeof *of);
-        of->fd = -1;
+        release(of);
         return hf_fail(err, HF_ERR_IO, "%s: cannot create output file: %s", requested_path, strerror(e));
     }
     /* mkstemp creates 0600; give the output the mode a plain open() would (0666 & ~umask).
@@ -219,15 +222,6 @@ hf_status hf_outfile_write_zeros(hf_outfile *of, size_t n, hf_err *err) {
         n -= k;
     }
     return HF_OK;
-}
-
-static void release(hf_outfile *of) {
-    unregister_tmp(of->tmp_path);
-    free(of->final_path);
-    free(of->tmp_path);
-    free(of->buf);
-    memset(of, 0, sizeof *of);
-    of->fd = -1;
 }
 
 hf_status hf_outfile_commit(hf_outfile *of, hf_err *err) {

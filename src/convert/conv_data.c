@@ -1,7 +1,7 @@
 /* conv_data: streams the planned tensors' data into the GGUF writer.
  *
  * One output tensor at a time: its rows (Q, K, V rows in turn when fused) are
- * read from the safetensors file (pread, see read_source), converted to float32,
+ * read from the safetensors file (pread, see "Reading the source"), converted to float32,
  * un-permuted for RoPE where planned, and converted/quantized by n_threads workers,
  * each taking a contiguous block of rows, in chunks of about CHUNK_BYTES of output.
  * Each chunk is queued for a writer thread as soon as it is done, and the next one is
@@ -281,6 +281,16 @@ typedef struct stream {
     const char *src_path;
 } stream;
 
+/* Makes *buf (of *cap bytes) hold at least need bytes; its contents are not kept. 0 when out
+ * of memory (then *buf is NULL and *cap 0). */
+static int grow(uint8_t **buf, uint64_t *cap, uint64_t need) {
+    if (need <= *cap) return 1;
+    free(*buf);
+    *buf = malloc(need);
+    *cap = *buf ? need : 0;
+    return *buf != NULL;
+}
+
 /* Opens t's shard for pread (unless open already) and makes room for n source bytes. */
 static hf_status prepare_source(stream *st, const st_tensor *t, uint64_t n, hf_err *err) {
     if (!st->src_path || strcmp(st->src_path, t->file) != 0) {
@@ -290,14 +300,9 @@ static hf_status prepare_source(stream *st, const st_tensor *t, uint64_t n, hf_e
         if (st->src_fd < 0) return hf_fail(err, HF_ERR_IO, "%s: cannot open: %s", t->file, strerror(errno));
         st->src_path = t->file;
     }
-    if (n > st->src_cap) {
-        free(st->src);
-        st->src = malloc(n);
-        st->src_cap = st->src ? n : 0;
-        if (!st->src)
-            return hf_fail(err, HF_ERR_NOMEM, "%s: tensor '%s': out of memory for %llu bytes", t->file, t->name,
-                           (unsigned long long)n);
-    }
+    if (!grow(&st->src, &st->src_cap, n))
+        return hf_fail(err, HF_ERR_NOMEM, "%s: tensor '%s': out of memory for %llu bytes", t->file, t->name,
+                       (unsigned long long)n);
     return HF_OK;
 }
 
@@ -305,14 +310,9 @@ static hf_status prepare_source(stream *st, const st_tensor *t, uint64_t n, hf_e
 static uint8_t *next_buffer(stream *st, uint64_t need, const char *name, hf_err *err) {
     const int i = st->cur;
     pipe_wait_free(st->pipe, st->buf[i]);
-    if (need > st->cap[i]) {
-        free(st->buf[i]);
-        st->buf[i] = malloc(need);
-        st->cap[i] = st->buf[i] ? need : 0;
-        if (!st->buf[i]) {
-            hf_fail(err, HF_ERR_NOMEM, "%s: out of memory for %llu bytes", name, (unsigned long long)need);
-            return NULL;
-        }
+    if (!grow(&st->buf[i], &st->cap[i], need)) {
+        hf_fail(err, HF_ERR_NOMEM, "%s: out of memory for %llu bytes", name, (unsigned long long)need);
+        return NULL;
     }
     return st->buf[i];
 }

@@ -12,11 +12,12 @@ hf_status rt_kv_init(rt_kv *kv, uint32_t type, int64_t n_layer, int64_t n_ctx, i
     memset(kv, 0, sizeof *kv);
     if (type != HF_TYPE_F32 && type != HF_TYPE_F16)
         return hf_fail(err, HF_ERR_ARG, "KV cache type must be f32 or f16");
-    const size_t row = n_head > 0 ? (size_t)hf_row_size(type, head_dim) : 0;
+    const size_t row = (size_t)hf_row_size(type, head_dim);
     uint64_t rows = 0;
-    const int fits = n_layer > 0 && n_ctx > 0 && hf_mul_u64((uint64_t)n_layer, (uint64_t)n_ctx, &rows) &&
-                     hf_mul_u64(rows, (uint64_t)n_head, &rows) && rows <= SIZE_MAX / (row ? row : 1);
-    if (row == 0 || !fits)
+    const int fits = row > 0 && n_layer > 0 && n_ctx > 0 && n_head > 0 &&
+                     hf_mul_u64((uint64_t)n_layer, (uint64_t)n_ctx, &rows) && hf_mul_u64(rows, (uint64_t)n_head, &rows) &&
+                     rows <= SIZE_MAX / row;
+    if (!fits)
         return hf_fail(err, HF_ERR_ARG, "KV cache size overflows (%lld layers x %lld positions)", (long long)n_layer,
                        (long long)n_ctx);
     *kv = (rt_kv){type, n_layer, n_ctx, n_head, head_dim, row, calloc(rows, row), calloc(rows, row)};

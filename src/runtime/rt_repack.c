@@ -19,6 +19,8 @@ static int layer_matrices(rt_layer *ly, rt_tensor **out) {
     return n;
 }
 
+static size_t aligned_size(size_t n) { return (n + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN; }
+
 static int packable(const rt_tensor *t) { return t->data && t->type == HF_TYPE_Q8_0 && t->ne1 >= QP_ROWS && !t->packed; }
 
 static int64_t packed_rows(const rt_tensor *t) { return t->ne1 - t->ne1 % QP_ROWS; }
@@ -65,7 +67,7 @@ static size_t walk_packs(rt_model *m, uint8_t *dst, int64_t *count) {
                 /* a tied head shares its rows with tok_embd, which row lookups still read */
                 if (mapped && !(t == &m->output && m->output_tied)) release_mapped(t->data, (size_t)t->n_packed * t->row_bytes);
             }
-            off += (bytes + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN;
+            off += aligned_size(bytes);
             ++*count;
         }
     }
@@ -94,8 +96,6 @@ static int layer_vectors(rt_layer *ly, rt_tensor **out) {
 }
 
 static size_t tensor_bytes(const rt_tensor *t) { return t->row_bytes * (size_t)t->ne1; }
-
-static size_t aligned_size(size_t n) { return (n + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN; }
 
 /* Bytes of the fused Q||K||V bias when it points into the mapping (a separate layout's
  * concatenation is already owned), else 0. */
@@ -132,11 +132,11 @@ static size_t walk_copies(rt_model *m, uint8_t *dst, int64_t *count) {
             ++*count;
             if (cur) t->data = place(&cur, t->data, tensor_bytes(t), mapped);
         }
-        if (il >= 0 && mapped_bias_bytes(m, &m->layers[il])) {
-            rt_layer *ly = &m->layers[il];
-            total += aligned_size(mapped_bias_bytes(m, ly));
+        const size_t bias = il >= 0 ? mapped_bias_bytes(m, &m->layers[il]) : 0;
+        if (bias) {
+            total += aligned_size(bias);
             ++*count;
-            if (cur) ly->bqkv = place(&cur, ly->bqkv, mapped_bias_bytes(m, ly), mapped);
+            if (cur) m->layers[il].bqkv = place(&cur, m->layers[il].bqkv, bias, mapped);
         }
     }
     return total;
