@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
     for (int64_t i = 0; i < N * K; i++) wf[i] = (float)((s = s * 6364136223846793005ull + 1) >> 40) / 16777216.0f - 0.5f;
     for (int64_t i = 0; i < T_max * K; i++) x[i] = (float)(i % 97) / 97.0f - 0.5f;
     rt_kernel_set ks;
-    rt_kernels_pick(&ks);
+    rt_kernels_pick(&ks, Q_ISA_BEST);
     printf("type impl threads T N K ms GFLOP/s GB/s\n");
     for (int ti = 0; ti < 4; ti++) {
         const uint32_t ty = types[ti];

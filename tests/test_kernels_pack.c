@@ -84,6 +84,24 @@ static void every_packed_kernel_gives_the_row_dot_bits(void **state) {
     }
 }
 
+/* --isa: a cap picks the kernel of the highest tier at or below it that the CPU runs (every
+ * tier has a packed kernel), and the tier names round-trip. */
+static void a_tier_cap_picks_the_best_kernel_at_or_below_it(void **state) {
+    (void)state;
+    for (int t = 0; t < Q_ISA_COUNT; t++) {
+        const qp_kernel *k = qp_kernel_pick((q_isa)t);
+        printf("cap %s: packed Q8_0 kernel '%s'\n", q_isa_name((q_isa)t), k->impl);
+        assert_int_equal(k->isa, q_cpu_top_isa((q_isa)t));
+        q_isa back;
+        assert_true(q_isa_parse(q_isa_name((q_isa)t), &back));
+        assert_int_equal(back, t);
+    }
+    assert_ptr_equal(qp_kernel_pick(Q_ISA_REF), qp_kernel_ref());
+    assert_ptr_equal(qp_kernel_pick(Q_ISA_BEST), qp_kernel_best());
+    q_isa dummy;
+    assert_false(q_isa_parse("avx3", &dummy));
+}
+
 static void the_best_kernel_the_cpu_supports_is_chosen(void **state) {
     (void)state;
     const char *best = qp_kernel_best()->impl;
@@ -105,6 +123,7 @@ static void the_best_kernel_the_cpu_supports_is_chosen(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_packed_kernel_gives_the_row_dot_bits),
+        cmocka_unit_test(a_tier_cap_picks_the_best_kernel_at_or_below_it),
         cmocka_unit_test(the_best_kernel_the_cpu_supports_is_chosen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include "testutil.h"
 #include "rt_fixture.h"
 #include "runtime/rt_forward.h"
+#include "runtime/rt_kernels.h"
 #include "runtime/rt_model.h"
 
 #define N_PROMPT 12
@@ -47,7 +48,8 @@ static void check_vectors_copied(const rt_model *m, const char *path) {
     }
 }
 
-static float *eval_logits_with(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack) {
+static float *eval_logits_with(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack,
+                               q_isa max_isa) {
     hf_err err = {0};
     rt_model *m;
     rt_model_params mp = rt_model_default_params();
@@ -61,8 +63,12 @@ static float *eval_logits_with(const char *path, int threads, int64_t ubatch, ui
     p.n_threads = threads;
     p.n_ubatch = ubatch;
     p.kv_type = kv_type;
+    p.max_isa = max_isa;
     rt_ctx *c;
     if (rt_ctx_new(&c, m, &p, &err) != HF_OK) fail_msg("ctx: %s", err.msg);
+    if (rt_ctx_kernels(c)->packed->isa != q_cpu_top_isa(max_isa))
+        fail_msg("%s: a context capped at %s runs the packed kernel %s", path, q_isa_name(max_isa),
+                 rt_ctx_kernels(c)->packed->impl);
     const int64_t V = m->hp.n_vocab;
     float *out = malloc((size_t)(N_ROWS * V) * sizeof(float));
     assert_int_equal(rt_decode(c, PROMPT, N_PROMPT, out, 1, &err), HF_OK);
@@ -74,7 +80,7 @@ static float *eval_logits_with(const char *path, int threads, int64_t ubatch, ui
 }
 
 static float *eval_logits(const char *path, int threads, int64_t ubatch, uint32_t kv_type) {
-    return eval_logits_with(path, threads, ubatch, kv_type, 1);
+    return eval_logits_with(path, threads, ubatch, kv_type, 1, Q_ISA_BEST);
 }
 
 static size_t logits_bytes(const fx_spec *s) { return (size_t)(N_ROWS * s->n_vocab) * sizeof(float); }
@@ -161,7 +167,7 @@ static void repacked_q8_0_matrices_give_the_row_by_row_logits(void **state) {
         for (int repack = 0; repack <= 1; repack++)
             for (int ui = 0; ui < 3; ui++) {
                 const int64_t ub = ubatches[ui];
-                float *l = eval_logits_with(path, 2, ub, HF_TYPE_F32, repack);
+                float *l = eval_logits_with(path, 2, ub, HF_TYPE_F32, repack, Q_ISA_BEST);
                 if (!ref) {
                     ref = l;
                     continue;
@@ -173,6 +179,43 @@ static void repacked_q8_0_matrices_give_the_row_by_row_logits(void **state) {
             }
     }
     free(ref);
+}
+
+/* A context capped at a tier (rt_ctx_params.max_isa) runs that tier's kernels, and every tier
+ * this CPU runs gives the plain C kernels' bits, for every weight type and both KV cache
+ * types, prompt and generation (what an older CPU computes is what this one does). The BF16
+ * pair order (vdpbf16ps) is its own arithmetic and is compared with its reference in
+ * test_kernels_dot instead. */
+static void every_kernel_tier_the_cpu_runs_gives_the_plain_c_logits(void **state) {
+    (void)state;
+    static const uint32_t kv_types[2] = {HF_TYPE_F32, HF_TYPE_F16};
+    for (int i = 0; i < 4; i++)
+        for (int kv = 0; kv < 2; kv++) {
+            fx_spec s = fx_default(WTYPES[i], FX_FUSED, 1);
+            char name[64];
+            snprintf(name, sizeof name, "tiers_%u.gguf", WTYPES[i]);
+            const char *path = fx_write_tmp(&s, name);
+            float *ref = eval_logits_with(path, 2, 5, kv_types[kv], 1, Q_ISA_REF);
+            for (int t = Q_ISA_REF + 1; t < Q_ISA_COUNT; t++) {
+                if (!q_cpu_has_isa((q_isa)t)) continue;
+                rt_kernel_set ks;
+                rt_kernels_pick(&ks, (q_isa)t);
+                if (ks.packed->isa != (q_isa)t)
+                    fail_msg("tier %s: packed Q8_0 kernel %s", q_isa_name((q_isa)t), ks.packed->impl);
+                for (uint32_t w = 0; w < HF_TYPE_COUNT; w++)
+                    if (ks.dot[w] && ks.dot[w]->isa > (q_isa)t)
+                        fail_msg("tier %s: %s kernel %s is above it", q_isa_name((q_isa)t), hf_type_info(w)->name,
+                                 ks.dot[w]->impl);
+                if (ks.dot[WTYPES[i]]->order != Q_ORDER_LANES) continue;
+                float *l = eval_logits_with(path, 2, 5, kv_types[kv], 1, (q_isa)t);
+                char what[96];
+                snprintf(what, sizeof what, "type %s kv %s tier %s vs ref", hf_type_info(WTYPES[i])->name,
+                         hf_type_info(kv_types[kv])->name, q_isa_name((q_isa)t));
+                assert_same_bits(ref, l, logits_bytes(&s), what);
+                free(l);
+            }
+            free(ref);
+        }
 }
 
 /* ==== Naive double-precision reference (independent of rt_forward.c) ==== */
@@ -348,6 +391,7 @@ int main(void) {
         cmocka_unit_test(f16_kv_cache_is_deterministic_too),
         cmocka_unit_test(untied_output_with_the_same_values_gives_the_same_logits),
         cmocka_unit_test(repacked_q8_0_matrices_give_the_row_by_row_logits),
+        cmocka_unit_test(every_kernel_tier_the_cpu_runs_gives_the_plain_c_logits),
         cmocka_unit_test(f32_forward_matches_a_naive_double_precision_forward),
         cmocka_unit_test(neox_rope_arch_matches_the_naive_forward),
         cmocka_unit_test(reduced_precision_types_stay_close_to_the_naive_forward),

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -28,6 +29,26 @@ void cli_warn_small_alignment(const char *cmd, uint32_t alignment) {
             "hf2gguf: %s: warning: --alignment %u is below 32: llama.cpp (v0.5.0) aborts loading a file with mmap "
             "unless its tensor data starts 32-byte aligned\n",
             cmd, alignment);
+}
+
+int cli_parse_isa(const char *cmd, const char *s, q_isa *out) {
+    q_isa isa;
+    if (!q_isa_parse(s, &isa)) {
+        cli_error("%s: bad value '%s' for --isa (expected ref, avx2, avxvnni or avx512)", cmd, s);
+        return 0;
+    }
+    if (!q_cpu_has_isa(isa)) {
+        char have[64] = "";
+        for (int i = 0; i < Q_ISA_COUNT; i++)
+            if (q_cpu_has_isa((q_isa)i)) {
+                if (*have) strcat(have, ", ");
+                strcat(have, q_isa_name((q_isa)i));
+            }
+        cli_error("%s: --isa %s: this CPU has no kernels of that tier (it runs: %s)", cmd, s, have);
+        return 0;
+    }
+    *out = isa;
+    return 1;
 }
 
 int cli_default_threads(void) {

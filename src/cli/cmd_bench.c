@@ -54,6 +54,7 @@ typedef struct bench_opts {
     int64_t roofline_mib;
     uint32_t kv_type;
     int no_repack;
+    q_isa max_isa; /* --isa */
 } bench_opts;
 
 static void bench_usage(FILE *out) {
@@ -73,7 +74,7 @@ static void bench_usage(FILE *out) {
           "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
           "  --no-repack         read every tensor through the file mapping: Q8_0 matrices row by\n"
           "                      row instead of repacked into 16-row groups, norms and biases\n"
-          "                      not copied out at load\n"
+          "                      not copied out at load\n" CLI_ISA_USAGE
           "Lists may also be given by repeating an option. A progress line goes to stderr when it\n"
           "is a terminal.\n",
           out);
@@ -122,6 +123,7 @@ static int parse_args(bench_opts *o, int argc, char **argv) {
     o->reps = 5;
     o->roofline_mib = 1024;
     o->kv_type = HF_TYPE_F32;
+    o->max_isa = Q_ISA_BEST;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             bench_usage(stdout);
@@ -142,6 +144,10 @@ static int parse_args(bench_opts *o, int argc, char **argv) {
         if (i + 1 >= argc) {
             cli_error("bench: option %s needs a value", argv[i]);
             return 2;
+        }
+        if (!strcmp(argv[i], "--isa")) {
+            if (!cli_parse_isa("bench", argv[++i], &o->max_isa)) return 2;
+            continue;
         }
         int r = parse_option(o, argv[i], argv[i + 1]);
         if (r < 0) cli_error("bench: unknown option %s", argv[i]);
@@ -442,8 +448,9 @@ static void print_md(const bench_run *r) {
     const bench_opts *o = r->o;
     char cpu[256];
     cpu_name(cpu, sizeof cpu);
-    printf("hf2gguf bench: CPU %s, %ld online; KV cache %s; %lld repetitions after 1 warm-up run\n", cpu,
-           sysconf(_SC_NPROCESSORS_ONLN), o->kv_type == HF_TYPE_F16 ? "f16" : "f32", (long long)o->reps);
+    printf("hf2gguf bench: CPU %s, %ld online; kernels up to %s%s; KV cache %s; %lld repetitions after 1 warm-up run\n",
+           cpu, sysconf(_SC_NPROCESSORS_ONLN), q_isa_name(q_cpu_top_isa(o->max_isa)), o->max_isa == Q_ISA_BEST ? "" : " (--isa)",
+           o->kv_type == HF_TYPE_F16 ? "f16" : "f32", (long long)o->reps);
     for (int i = 0; i < o->n_models; i++) {
         const bench_model *b = &r->models[i];
         printf("  %s: %s, %lld layers, qkv %s, kernels", b->path, b->m->arch, (long long)b->m->hp.n_layer,
@@ -498,8 +505,10 @@ static void print_json(const bench_run *r) {
     cpu_name(cpu, sizeof cpu);
     printf("{\n  \"cpu\": ");
     json_str(cpu);
-    printf(",\n  \"n_cpus_online\": %ld,\n  \"kv_type\": \"%s\",\n  \"repetitions\": %lld,\n  \"warmup_runs\": 1,\n",
-           sysconf(_SC_NPROCESSORS_ONLN), o->kv_type == HF_TYPE_F16 ? "f16" : "f32", (long long)o->reps);
+    printf(",\n  \"n_cpus_online\": %ld,\n  \"max_isa\": \"%s\",\n  \"kv_type\": \"%s\",\n  \"repetitions\": %lld,\n"
+           "  \"warmup_runs\": 1,\n",
+           sysconf(_SC_NPROCESSORS_ONLN), q_isa_name(q_cpu_top_isa(o->max_isa)), o->kv_type == HF_TYPE_F16 ? "f16" : "f32",
+           (long long)o->reps);
     printf("  \"roofline\": ");
     if (!o->roofline) printf("null");
     else {
@@ -602,6 +611,7 @@ static hf_status build_tests(bench_run *r, hf_err *err) {
         cp.n_ctx = t->n_tokens;
         cp.n_ubatch = t->is_tg ? 1 : t->ub;
         cp.kv_type = o->kv_type;
+        cp.max_isa = o->max_isa;
         cp.n_threads = t->threads;
         t->secs = calloc((size_t)o->reps, sizeof *t->secs);
         if (!t->secs) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
@@ -651,7 +661,7 @@ static hf_status measure_roofline(bench_run *r, int show, hf_err *err) {
 static hf_status bench(const bench_opts *o, hf_err *err) {
     bench_run r = {0};
     r.o = o;
-    rt_kernels_pick(&r.ks);
+    rt_kernels_pick(&r.ks, o->max_isa);
     const int show = isatty(STDERR_FILENO);
     hf_status st = load_models(&r, err);
     if (st == HF_OK) st = build_tests(&r, err);

@@ -47,7 +47,7 @@ static void run_usage(FILE *out) {
           "                     row instead of repacked into 16-row groups, norms and biases not\n"
           "                     copied out at load (same results, slower)\n"
           "  --dump-logits FILE raw little-endian float32 logits, one row of n_vocab per\n"
-          "                     evaluated position (prompt positions included), in order\n",
+          "                     evaluated position (prompt positions included), in order\n" CLI_ISA_USAGE,
           out);
 }
 
@@ -110,6 +110,10 @@ static int parse_args(run_opts *o, int argc, char **argv) {
             if (i + 1 >= argc) {
                 cli_error("run: option %s needs a value", argv[i]);
                 return 2;
+            }
+            if (!strcmp(argv[i], "--isa")) {
+                if (!cli_parse_isa("run", argv[++i], &o->cp.max_isa)) return 2;
+                continue;
             }
             int r = parse_option(o, argv[i], argv[i + 1]);
             if (r < 0) cli_error("run: unknown option %s", argv[i]);
@@ -242,8 +246,9 @@ static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *
             o->model, m->arch, (long long)hp->n_layer, (long long)hp->n_embd, (long long)hp->n_head,
             (long long)hp->n_head_kv, (long long)hp->head_dim, (long long)hp->n_ff, (long long)hp->n_vocab,
             m->layers[0].qkv_fused ? "fused" : "separate", m->output_tied ? "tied" : "separate");
-    fprintf(stderr, "hf2gguf run: ctx %lld, ubatch %lld, kv %s, threads %d\n", (long long)rt_ctx_n_ctx(c),
-            (long long)o->cp.n_ubatch, o->cp.kv_type == HF_TYPE_F16 ? "f16" : "f32", o->cp.n_threads);
+    fprintf(stderr, "hf2gguf run: ctx %lld, ubatch %lld, kv %s, threads %d, kernels up to %s%s\n",
+            (long long)rt_ctx_n_ctx(c), (long long)o->cp.n_ubatch, o->cp.kv_type == HF_TYPE_F16 ? "f16" : "f32",
+            o->cp.n_threads, q_isa_name(q_cpu_top_isa(o->cp.max_isa)), o->cp.max_isa == Q_ISA_BEST ? "" : " (--isa)");
     if (m->n_packed_tensors > 0)
         fprintf(stderr, "hf2gguf run: %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)\n",
                 (long long)m->n_packed_tensors, (double)m->packed_bytes / (double)(1u << 20));

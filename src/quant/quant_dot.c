@@ -137,16 +137,16 @@ DEFINE_REF_GEMM(gemm_bf16_pairs_ref, dot_bf16_pairs_ref)
 static const q_dot_traits DOT_REF[Q_ORDER_COUNT][HF_TYPE_COUNT] = {
     [Q_ORDER_LANES] =
         {
-            [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref, wsum_f32_ref, Q_ORDER_LANES},
-            [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref, wsum_f16_ref, Q_ORDER_LANES},
+            [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref, wsum_f32_ref, Q_ORDER_LANES, Q_ISA_REF},
+            [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref, wsum_f16_ref, Q_ORDER_LANES, Q_ISA_REF},
             [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref, axpy_bf16_ref, wsum_bf16_ref,
-                              Q_ORDER_LANES},
-            [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL, NULL, Q_ORDER_LANES},
+                              Q_ORDER_LANES, Q_ISA_REF},
+            [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL, NULL, Q_ORDER_LANES, Q_ISA_REF},
         },
     [Q_ORDER_BF16_PAIRS] =
         {
             [HF_TYPE_BF16] = {Q_ACT_BF16_BITS, dot_bf16_pairs_ref, "ref-pairs", gemm_bf16_pairs_ref, axpy_bf16_ref,
-                              wsum_bf16_ref, Q_ORDER_BF16_PAIRS},
+                              wsum_bf16_ref, Q_ORDER_BF16_PAIRS, Q_ISA_REF},
         },
 };
 
@@ -329,7 +329,43 @@ int q_dot_impls(uint32_t wtype, const q_dot_traits **out, int cap) {
     return n;
 }
 
-const q_dot_traits *q_dot_best(uint32_t wtype) {
-    const q_dot_traits *t[1];
-    return q_dot_impls(wtype, t, 1) ? t[0] : NULL;
+const q_dot_traits *q_dot_best(uint32_t wtype) { return q_dot_pick(wtype, Q_ISA_BEST); }
+
+const q_dot_traits *q_dot_pick(uint32_t wtype, q_isa max_isa) {
+    const q_dot_traits *t[4];
+    const int n = q_dot_impls(wtype, t, 4);
+    for (int i = 0; i < n; i++)
+        if (t[i]->isa <= max_isa) return t[i];
+    return NULL;
+}
+
+/* ==== Tiers ==== */
+
+static const char *const ISA_NAMES[Q_ISA_COUNT] = {"ref", "avx2", "avxvnni", "avx512"};
+
+const char *q_isa_name(q_isa isa) { return (unsigned)isa < Q_ISA_COUNT ? ISA_NAMES[isa] : "?"; }
+
+int q_isa_parse(const char *name, q_isa *out) {
+    for (int i = 0; i < Q_ISA_COUNT; i++)
+        if (!strcmp(name, ISA_NAMES[i])) {
+            *out = (q_isa)i;
+            return 1;
+        }
+    return 0;
+}
+
+int q_cpu_has_isa(q_isa isa) {
+    switch (isa) {
+    case Q_ISA_REF: return 1;
+    case Q_ISA_AVX2: return q_cpu_has_avx2_f16c();
+    case Q_ISA_AVXVNNI: return q_cpu_has_avxvnni();
+    case Q_ISA_AVX512: return q_cpu_has_avx512vnni();
+    default: return 0;
+    }
+}
+
+q_isa q_cpu_top_isa(q_isa max_isa) {
+    int i = (unsigned)max_isa < Q_ISA_COUNT ? (int)max_isa : (int)Q_ISA_BEST;
+    while (i > 0 && !q_cpu_has_isa((q_isa)i)) i--;
+    return (q_isa)i;
 }

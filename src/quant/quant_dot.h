@@ -60,6 +60,31 @@
  * reference of its order. */
 typedef enum q_dot_order { Q_ORDER_LANES = 0, Q_ORDER_BF16_PAIRS = 1, Q_ORDER_COUNT } q_dot_order;
 
+/* ==== Instruction-set tiers ====
+ * Every kernel belongs to one tier, the instruction sets it is compiled for. The runtime takes
+ * the best kernel of each kind that the CPU runs, or the best at or below a cap
+ * (rt_ctx_params.max_isa, `--isa` of run and bench): one machine then runs the code an older
+ * CPU would, to measure it or to check that it computes the same bits (the lane-order kernels
+ * of every tier do). Tiers are not nested in hardware: an AVX-512 CPU without AVX-VNNI (Ice
+ * Lake) simply has no kernel of that tier. */
+typedef enum q_isa {
+    Q_ISA_REF = 0, /* plain C */
+    Q_ISA_AVX2,    /* AVX2, FMA and F16C (q_cpu_has_avx2_f16c) */
+    Q_ISA_AVXVNNI, /* the AVX2 tier plus VEX vpdpbusd (q_cpu_has_avxvnni) */
+    Q_ISA_AVX512,  /* AVX-512 F, BW, VL, DQ, VNNI (q_cpu_has_avx512vnni), BF16 where q_cpu_has_avx512bf16 */
+    Q_ISA_COUNT
+} q_isa;
+#define Q_ISA_BEST ((q_isa)(Q_ISA_COUNT - 1)) /* no cap */
+
+/* "ref", "avx2", "avxvnni", "avx512". */
+const char *q_isa_name(q_isa isa);
+/* The tier of a name above; 0 when the name is not one. */
+int q_isa_parse(const char *name, q_isa *out);
+/* Whether this CPU runs any kernel of the tier (REF: always). */
+int q_cpu_has_isa(q_isa isa);
+/* The highest tier at most max_isa that this CPU runs. */
+q_isa q_cpu_top_isa(q_isa max_isa);
+
 /* Activation representations beyond the weight types (q_act_from_f32): BF16 values as the
  * type's 16-bit words, which vdpbf16ps reads directly. */
 #define Q_ACT_BF16_BITS 0x100u
@@ -94,6 +119,7 @@ typedef struct q_dot_traits {
     q_axpy_fn axpy;
     q_wsum_fn wsum;
     q_dot_order order; /* the arithmetic: the reference it matches is q_dot_ref_order(wtype, order) */
+    q_isa isa;         /* the tier it is built for */
 } q_dot_traits;
 
 /* Plain C reference for a weight type in the lane order; NULL if the type is not supported. */
@@ -104,6 +130,8 @@ const q_dot_traits *q_dot_ref_order(uint32_t wtype, q_dot_order order);
 /* The implementation to use on this CPU (a bit-identical fast path when one
  * exists and the CPU has it, else the reference); NULL if unsupported. */
 const q_dot_traits *q_dot_best(uint32_t wtype);
+/* The best of q_dot_impls whose tier is at most max_isa (the reference at worst). */
+const q_dot_traits *q_dot_pick(uint32_t wtype, q_isa max_isa);
 /* Every implementation this CPU runs for wtype, best first, the lane-order reference last;
  * returns the count (0 if unsupported, at most 4). */
 int q_dot_impls(uint32_t wtype, const q_dot_traits **out, int cap);

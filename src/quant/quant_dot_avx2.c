@@ -4,6 +4,7 @@
 
 /* 4 rows x 3 tokens = 12 accumulators + 3 activation vectors + 1 weight vector of 16. */
 #define QD_IMPL "avx2"
+#define QD_ISA Q_ISA_AVX2
 #define QD_TILE_R 4
 #define QD_TILE_C 3
 #define QD_TABLE_FN q_dot_avx2

@@ -6,6 +6,7 @@
 
 /* 4 rows x 5 tokens = 20 accumulators + 5 activation vectors + 1 weight vector of 32. */
 #define QD_IMPL "avx512"
+#define QD_ISA Q_ISA_AVX512
 #define QD_TILE_R 4
 #define QD_TILE_C 5
 #define QD_TABLE_FN q_dot_avx512

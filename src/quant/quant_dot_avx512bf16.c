@@ -123,6 +123,6 @@ DEFINE_SIMD_AXPY(axpy_bf16, uint16_t, load8_bf16, load1_bf16)
 DEFINE_SIMD_WSUM(wsum_bf16, uint16_t, load8_bf16, load1_bf16)
 
 static const q_dot_traits BF16_PAIRS = {Q_ACT_BF16_BITS, dot_bf16_pairs, "avx512bf16", gemm_bf16_pairs, axpy_bf16,
-                                        wsum_bf16, Q_ORDER_BF16_PAIRS};
+                                        wsum_bf16, Q_ORDER_BF16_PAIRS, Q_ISA_AVX512};
 
 const q_dot_traits *q_dot_avx512bf16(uint32_t wtype) { return wtype == HF_TYPE_BF16 ? &BF16_PAIRS : NULL; }

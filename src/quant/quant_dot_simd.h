@@ -8,6 +8,7 @@
  *
  * The including file defines, before including this header once:
  *   QD_IMPL      the implementation name ("avx2", "avx512");
+ *   QD_ISA       its tier (Q_ISA_AVX2, Q_ISA_AVX512);
  *   QD_TILE_R/C  the register block of the float gemm: rows x tokens;
  *   QD_TABLE_FN  the name of the function returning the traits of a weight type. */
 #include <immintrin.h>
@@ -166,11 +167,11 @@ DEFINE_SIMD_WSUM(wsum_f16_simd, uint16_t, load8_f16, load1_f16)
 DEFINE_SIMD_WSUM(wsum_bf16_simd, uint16_t, load8_bf16, load1_bf16)
 
 static const q_dot_traits DOT_SIMD[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd, wsum_f32_simd, Q_ORDER_LANES},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd, wsum_f16_simd, Q_ORDER_LANES},
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd, wsum_f32_simd, Q_ORDER_LANES, QD_ISA},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd, wsum_f16_simd, Q_ORDER_LANES, QD_ISA},
     [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_simd, QD_IMPL, gemm_bf16_simd, axpy_bf16_simd, wsum_bf16_simd,
-                      Q_ORDER_LANES},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL, NULL, Q_ORDER_LANES},
+                      Q_ORDER_LANES, QD_ISA},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL, NULL, Q_ORDER_LANES, QD_ISA},
 };
 
 const q_dot_traits *QD_TABLE_FN(uint32_t wtype) {

@@ -73,7 +73,7 @@ void qp_gemm_by_tiles(const qp_tile_fn *tiles, int max_tok, const uint8_t *wp, i
     }
 }
 
-static const qp_kernel KERNEL_REF = {gemm_ref, "ref"};
+static const qp_kernel KERNEL_REF = {gemm_ref, "ref", Q_ISA_REF};
 
 const qp_kernel *qp_kernel_ref(void) { return &KERNEL_REF; }
 
@@ -88,8 +88,12 @@ int qp_kernels_available(const qp_kernel **out, int cap) {
     return n;
 }
 
-const qp_kernel *qp_kernel_best(void) {
-    const qp_kernel *k[1];
-    qp_kernels_available(k, 1);
-    return k[0];
+const qp_kernel *qp_kernel_best(void) { return qp_kernel_pick(Q_ISA_BEST); }
+
+const qp_kernel *qp_kernel_pick(q_isa max_isa) {
+    const qp_kernel *k[4];
+    const int n = qp_kernels_available(k, 4);
+    for (int i = 0; i < n; i++)
+        if (k[i]->isa <= max_isa) return k[i];
+    return &KERNEL_REF;
 }

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "quant/quant.h"
+#include "quant/quant_dot.h"
 
 #define QP_ROWS 16
 
@@ -47,6 +48,7 @@ typedef void (*qp_gemm_fn)(const uint8_t *wp, int64_t n_groups, const qp_acts *x
 typedef struct qp_kernel {
     qp_gemm_fn gemm;
     const char *impl; /* "ref", "avx2", "avxvnni" or "avx512vnni" */
+    q_isa isa;        /* the tier it is built for (quant_dot.h) */
 } qp_kernel;
 
 /* Bytes of one group of 16 rows of k elements (k a multiple of 32). */
@@ -62,5 +64,7 @@ void qp_act_row_sums(const q_block_q8_0 *row, int64_t nb, float *d, int32_t *nsu
 const qp_kernel *qp_kernel_ref(void);
 /* The fastest kernel this CPU runs (AVX-512 VNNI, AVX-VNNI, AVX2, else the reference). */
 const qp_kernel *qp_kernel_best(void);
+/* The best of qp_kernels_available whose tier is at most max_isa (the reference at worst). */
+const qp_kernel *qp_kernel_pick(q_isa max_isa);
 /* Every kernel this CPU runs, best first, then the reference; returns the count (<= 4). */
 int qp_kernels_available(const qp_kernel **out, int cap);

@@ -28,5 +28,6 @@ static inline __m256i qpy_isum0(int32_t nsum) {
 
 #define QPY_MAX_TOK 3 /* 6 accumulators + 3 integer sums + weights and constants in 16 registers */
 #define QPY_IMPL "avx2"
+#define QPY_ISA Q_ISA_AVX2
 #define QPY_KERNEL_FN qp_kernel_avx2
 #include "quant/quant_pack_ymm.h"

@@ -95,6 +95,6 @@ static void gemm_avx512vnni(const uint8_t *wp, int64_t n_groups, const qp_acts *
     else qp_gemm_by_tiles(TILES, MAX_TOK, wp, n_groups, x, t0, n_tok, y, ldy);
 }
 
-static const qp_kernel KERNEL = {gemm_avx512vnni, "avx512vnni"};
+static const qp_kernel KERNEL = {gemm_avx512vnni, "avx512vnni", Q_ISA_AVX512};
 
 const qp_kernel *qp_kernel_avx512vnni(void) { return &KERNEL; }

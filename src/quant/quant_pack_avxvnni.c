@@ -17,5 +17,6 @@ static inline __m256i qpy_isum0(int32_t nsum) { return _mm256_set1_epi32(nsum); 
 
 #define QPY_MAX_TOK 4 /* 8 accumulators + 4 integer sums + a weight and an activation word of 16 */
 #define QPY_IMPL "avxvnni"
+#define QPY_ISA Q_ISA_AVXVNNI
 #define QPY_KERNEL_FN qp_kernel_avxvnni
 #include "quant/quant_pack_ymm.h"

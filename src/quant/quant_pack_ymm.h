@@ -7,7 +7,7 @@
  *   qpy_isum0(nsum)     where a block's integer sum starts: 0 when the step undoes the unsigned
  *                       layout itself, -128 * sum(x) (qp_acts.nsum) when it multiplies the stored
  *                       unsigned bytes;
- * and QPY_MAX_TOK (tokens per tile, <= 4), QPY_IMPL, QPY_KERNEL_FN. Then a fused multiply-add, as
+ * and QPY_MAX_TOK (tokens per tile, <= 4), QPY_IMPL, QPY_ISA (its tier), QPY_KERNEL_FN. Then a fused multiply-add, as
  * the reference (quant_pack.c). */
 #include <immintrin.h>
 
@@ -108,6 +108,6 @@ static void gemm_ymm(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int6
     else qp_gemm_by_tiles(TILES, MAX_TOK, wp, n_groups, x, t0, n_tok, y, ldy);
 }
 
-static const qp_kernel KERNEL = {gemm_ymm, QPY_IMPL};
+static const qp_kernel KERNEL = {gemm_ymm, QPY_IMPL, QPY_ISA};
 
 const qp_kernel *QPY_KERNEL_FN(void) { return &KERNEL; }

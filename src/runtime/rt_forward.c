@@ -39,11 +39,12 @@ struct rt_ctx {
  * n_ctx floats whatever the cap (64 MiB at the largest context). */
 #define ATT_MAX_SCORES ((size_t)4 << 20)
 
-rt_ctx_params rt_ctx_default_params(void) { return (rt_ctx_params){0, 512, HF_TYPE_F32, 1}; }
+rt_ctx_params rt_ctx_default_params(void) { return (rt_ctx_params){0, 512, HF_TYPE_F32, 1, Q_ISA_BEST}; }
 
 int64_t rt_ctx_n_ctx(const rt_ctx *c) { return c->n_ctx; }
 int64_t rt_ctx_n_past(const rt_ctx *c) { return c->n_past; }
 void rt_ctx_reset(rt_ctx *c) { c->n_past = 0; }
+const rt_kernel_set *rt_ctx_kernels(const rt_ctx *c) { return &c->kernels; }
 
 static int64_t max3(int64_t a, int64_t b, int64_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
 
@@ -86,7 +87,7 @@ hf_status rt_ctx_new(rt_ctx **out, const rt_model *m, const rt_ctx_params *p, hf
     rt_ctx *c = calloc(1, sizeof *c);
     if (!c) return hf_fail(err, HF_ERR_NOMEM, "out of memory for the context");
     c->m = m;
-    rt_kernels_pick(&c->kernels);
+    rt_kernels_pick(&c->kernels, p->max_isa);
     c->n_ctx = n_ctx;
     c->n_ubatch = p->n_ubatch < n_ctx ? p->n_ubatch : n_ctx;
     hf_status st = rt_pool_new(&c->pool, p->n_threads, err);

@@ -15,18 +15,21 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "quant/quant_dot.h"
 #include "runtime/rt_model.h"
 
 typedef struct rt_ctx rt_ctx;
+typedef struct rt_kernel_set rt_kernel_set; /* rt_kernels.h */
 
 typedef struct rt_ctx_params {
     int64_t n_ctx;    /* positions in the KV cache (0 = the model's context_length) */
     int64_t n_ubatch; /* max tokens per forward pass (>= 1) */
     uint32_t kv_type; /* HF_TYPE_F32 (default) or HF_TYPE_F16 */
     int n_threads;    /* >= 1 */
+    q_isa max_isa;    /* the highest kernel tier to use (quant_dot.h); Q_ISA_BEST: no cap */
 } rt_ctx_params;
 
-rt_ctx_params rt_ctx_default_params(void); /* n_ctx 0, n_ubatch 512, f32, 1 thread */
+rt_ctx_params rt_ctx_default_params(void); /* n_ctx 0, n_ubatch 512, f32, 1 thread, no tier cap */
 
 /* The context keeps a pointer to m, which must outlive it. */
 hf_status rt_ctx_new(rt_ctx **out, const rt_model *m, const rt_ctx_params *p, hf_err *err);
@@ -35,6 +38,7 @@ void rt_ctx_free(rt_ctx *c); /* NULL is a no-op */
 int64_t rt_ctx_n_ctx(const rt_ctx *c);
 int64_t rt_ctx_n_past(const rt_ctx *c);
 void rt_ctx_reset(rt_ctx *c); /* forget the cached positions */
+const rt_kernel_set *rt_ctx_kernels(const rt_ctx *c); /* chosen in rt_ctx_new (max_isa) */
 
 /* Evaluates n tokens after the cached ones. logits receives n rows of n_vocab
  * floats when all_logits, else one row (the last token's). Fails with

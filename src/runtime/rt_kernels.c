@@ -80,10 +80,10 @@ static void matmul_rows(void *arg, int64_t start, int64_t end, int ith) {
                 j->x->row_bytes, j->x->n_rows, j->x->k, j->y + start, j->ldy);
 }
 
-void rt_kernels_pick(rt_kernel_set *ks) {
-    for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_best(t);
-    ks->packed = qp_kernel_best();
-    ks->vmath = rt_vmath_best();
+void rt_kernels_pick(rt_kernel_set *ks, q_isa max_isa) {
+    for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_pick(t, max_isa);
+    ks->packed = qp_kernel_pick(max_isa);
+    ks->vmath = rt_vmath_pick(max_isa);
 }
 
 void rt_kernels_pick_ref(rt_kernel_set *ks) {

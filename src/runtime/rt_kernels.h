@@ -45,9 +45,9 @@ typedef struct rt_kernel_set {
     const rt_vmath *vmath;                  /* softmax's exponentials, SwiGLU */
 } rt_kernel_set;
 
-/* The best bit-identical implementation per type on this CPU (q_dot_best) and the packed Q8_0
- * kernel (qp_kernel_best). */
-void rt_kernels_pick(rt_kernel_set *ks);
+/* The best bit-identical implementation per type on this CPU whose tier is at most max_isa
+ * (q_dot_pick; Q_ISA_BEST: no cap), the packed Q8_0 kernel and the vector math likewise. */
+void rt_kernels_pick(rt_kernel_set *ks, q_isa max_isa);
 /* The plain C references of the orders q_dot_best computes (q_dot_ref_order): the same bits
  * as rt_kernels_pick's set, slowly; for tests and benches. */
 void rt_kernels_pick_ref(rt_kernel_set *ks);

@@ -60,7 +60,7 @@ static void swiglu_ref(float *g, const float *u, int64_t n) {
     for (int64_t i = 0; i < n; i++) g[i] = (g[i] / (1.0f + rt_expf(-g[i]))) * u[i];
 }
 
-static const rt_vmath VMATH_REF = {"ref", exp_sum_ref, swiglu_ref};
+static const rt_vmath VMATH_REF = {"ref", exp_sum_ref, swiglu_ref, Q_ISA_REF};
 
 const rt_vmath *rt_vmath_ref(void) { return &VMATH_REF; }
 
@@ -73,8 +73,12 @@ int rt_vmath_impls(const rt_vmath **out, int cap) {
     return n;
 }
 
-const rt_vmath *rt_vmath_best(void) {
-    const rt_vmath *v[1];
-    rt_vmath_impls(v, 1);
-    return v[0];
+const rt_vmath *rt_vmath_best(void) { return rt_vmath_pick(Q_ISA_BEST); }
+
+const rt_vmath *rt_vmath_pick(q_isa max_isa) {
+    const rt_vmath *v[2];
+    const int n = rt_vmath_impls(v, 2);
+    for (int i = 0; i < n; i++)
+        if (v[i]->isa <= max_isa) return v[i];
+    return &VMATH_REF;
 }

@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#include "quant/quant_dot.h"
+
 /* The reference exponential (above). */
 float rt_expf(float x);
 
@@ -29,11 +31,14 @@ typedef struct rt_vmath {
     double (*exp_sum)(float *x, int64_t n, float sub);
     /* g[i] = (g[i] / (1 + rt_expf(-g[i]))) * u[i] for i < n (SiLU(gate) * up) */
     void (*swiglu)(float *g, const float *u, int64_t n);
+    q_isa isa; /* the tier it is built for (quant_dot.h) */
 } rt_vmath;
 
 /* The plain C reference. */
 const rt_vmath *rt_vmath_ref(void);
 /* The fastest implementation this CPU runs (bit-identical to the reference). */
 const rt_vmath *rt_vmath_best(void);
+/* The best of rt_vmath_impls whose tier is at most max_isa (the reference at worst). */
+const rt_vmath *rt_vmath_pick(q_isa max_isa);
 /* Every implementation this CPU runs, best first, the reference last; returns the count (<= 2). */
 int rt_vmath_impls(const rt_vmath **out, int cap);

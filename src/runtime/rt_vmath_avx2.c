@@ -34,6 +34,6 @@ static void swiglu_avx2(float *g, const float *u, int64_t n) {
     for (; i < n; i++) g[i] = (g[i] / (1.0f + rt_expf(-g[i]))) * u[i];
 }
 
-static const rt_vmath VMATH_AVX2 = {"avx2", exp_sum_avx2, swiglu_avx2};
+static const rt_vmath VMATH_AVX2 = {"avx2", exp_sum_avx2, swiglu_avx2, Q_ISA_AVX2};
 
 const rt_vmath *rt_vmath_avx2(void) { return &VMATH_AVX2; }

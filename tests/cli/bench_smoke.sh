@@ -75,6 +75,14 @@ grep -q '| tg4 | .*%' "$TMP/rl.txt" || fail "--roofline: no fraction in the tg r
 [ "$(grep -c '^| .*\.gguf' "$TMP/rl.txt")" -eq 1 ] || fail "-p 0: expected only the tg row: $(cat "$TMP/rl.txt")"
 echo "ok --roofline, -p 0"
 
+# --isa ref: the header names the cap, every kernel is the plain C one.
+"$BIN" bench -m "$B" -p 4 -n 2 -r 1 -t 1 --isa ref >"$TMP/isa.txt" 2>/dev/null || fail "bench --isa ref"
+grep -q "kernels up to ref (--isa)" "$TMP/isa.txt" || fail "--isa ref: header: $(head -2 "$TMP/isa.txt")"
+grep -q "kernels q8_0=ref, f16=ref;" "$TMP/isa.txt" || fail "--isa ref: kernel line: $(head -2 "$TMP/isa.txt")"
+"$BIN" bench -m "$B" -p 4 -n 2 -r 1 -t 1 -o json --isa ref 2>/dev/null | grep -q '"max_isa": "ref"' ||
+    fail "--isa ref: no max_isa in the json"
+echo "ok --isa ref"
+
 # ---- bad arguments: exit 2 with a message; a file that does not load: exit 1 ----
 expect_rc() { # RC NEEDLE ARGS...
     local want=$1 needle=$2
@@ -95,5 +103,7 @@ expect_rc 2 "bad value 'csv' for -o" -m "$A" -o csv
 expect_rc 2 "unknown option --nope" -m "$A" --nope 1
 expect_rc 2 "every -p and -n value is 0" -m "$A" -p 0 -n 0
 expect_rc 2 "unexpected argument" "$A"
+expect_rc 2 "bad value 'avx3' for --isa" -m "$A" --isa avx3
+expect_rc 2 "needs a value" -m "$A" --isa
 expect_rc 1 "missing.gguf" -m "$TMP/missing.gguf"
 echo "all ok"
