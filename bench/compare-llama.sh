@@ -12,6 +12,9 @@
 #     -t LIST       thread counts (default 1,2)
 #     -r N          repetitions (default 3)
 #     --lm LIST     llama-bench load modes (default mmap,none: mmap and no mmap)
+#     --isa TIER    run both tools as on an older CPU: hf2gguf bench --isa TIER, and llama-bench
+#                   with only the matching ggml CPU variant beside it (ref: x64, avx2: haswell,
+#                   avxvnni: alderlake; avx512: every variant, ggml picks, as without --isa)
 #
 # llama-bench is built once (about 15 s) from tools/llama-bench of the source bundle shipped in
 # the npm package, linked against the package's prebuilt libllama/libggml/libllama-common, with
@@ -25,7 +28,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 work=/tmp/hf2gguf-bench
 bin=$repo/build/hf2gguf
 npm=$repo/build/interop/npm
-p=512 n=128 threads=1,2 reps=3 lm=mmap,none
+p=512 n=128 threads=1,2 reps=3 lm=mmap,none isa=
 files=()
 while (($#)); do
     case $1 in
@@ -37,7 +40,8 @@ while (($#)); do
     -t) threads=$2; shift 2 ;;
     -r) reps=$2; shift 2 ;;
     --lm) lm=$2; shift 2 ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --isa) isa=$2; shift 2 ;;
+    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "compare-llama: unknown option $1" >&2; exit 2 ;;
     *) files+=("$1"); shift ;;
     esac
@@ -73,6 +77,26 @@ if [[ ! -x $lb || ! -f $work/bin/.bundle-sha256 || $(cat "$work/bin/.bundle-sha2
     echo "$stamp" >"$work/bin/.bundle-sha256"
 fi
 
+# ---- --isa: a folder with llama-bench (a copy: ggml looks beside the real executable) and
+# only the CPU variant of that tier ----
+hf_isa=()
+case $isa in
+'' | avx512) variant= ;;
+ref) variant=x64 ;;
+avx2) variant=haswell ;;
+avxvnni) variant=alderlake ;;
+*) echo "compare-llama: --isa $isa: expected ref, avx2, avxvnni or avx512" >&2; exit 2 ;;
+esac
+[[ -z $isa ]] || hf_isa=(--isa "$isa")
+if [[ -n $variant ]]; then
+    vdir=$work/bin-$isa
+    rm -rf "$vdir"
+    mkdir -p "$vdir"
+    cp "$lb" "$vdir/llama-bench"
+    ln -s "$bins/libggml-cpu-$variant.so" "$vdir/"
+    lb=$vdir/llama-bench
+fi
+
 # ---- alternate runs ----
 out=$work/results/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
@@ -84,10 +108,12 @@ for f in "${files[@]}"; do
         run_llama() {
             echo "compare-llama: llama-bench $f -t $t" >&2
             "$lb" -m "$f" -p "$p" -n "$n" -t "$t" -r "$reps" -lm "$lm" -o json >"$out/$tag.llama.json" 2>"$out/$tag.llama.err"
+            grep -h "loaded CPU backend" "$out/$tag.llama.err" | head -1 >&2 || true
         }
         run_hf() {
             echo "compare-llama: hf2gguf bench $f -t $t" >&2
-            "$bin" bench -m "$f" -p "$p" -n "$n" -t "$t" -r "$reps" --kv-type f16 -o json >"$out/$tag.hf.json" 2>/dev/null
+            "$bin" bench -m "$f" -p "$p" -n "$n" -t "$t" -r "$reps" --kv-type f16 "${hf_isa[@]}" -o json \
+                >"$out/$tag.hf.json" 2>/dev/null
         }
         if ((i % 2 == 0)); then run_llama; run_hf; else run_hf; run_llama; fi
         i=$((i + 1))
@@ -97,6 +123,7 @@ done
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 cores=$(nproc)
 commit=$(git -C "$src" rev-parse --short HEAD)
+[[ -z $variant ]] || echo "kernel tier: hf2gguf bench --isa $isa, llama.cpp with only libggml-cpu-$variant.so"
 python3 - "$out" "$lm" "$cpu" "$cores" "$commit" "${files[@]}" <<'EOF'
 import glob, json, os, sys
 out, lm, cpu, cores, commit, files = sys.argv[1], sys.argv[2].split(","), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
