@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "safetensors/st.h"
@@ -222,6 +223,39 @@ static void sharded_checkpoints_follow_the_index(void **state) {
     free(dir);
 }
 
+/* A tensor's descriptor (what the converter preads its rows from) is the file that was mapped
+ * and parsed: a checkpoint replaced at the same path after opening is not read against the
+ * old header. */
+static void tensor_reads_come_from_the_file_that_was_parsed(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+    size_t size;
+    uint8_t *b = image(header, 8, &size);
+    const float want[2] = {1.5f, -2.25f};
+    memcpy(b + size - 8, want, 8);
+    char *path = strdup(tu_path(dir, "model.safetensors"));
+    assert_int_equal(tu_write(path, b, size), 0);
+    st_model *m = NULL;
+    hf_err err;
+    assert_int_equal(st_model_open(&m, dir, &err), HF_OK);
+    const st_tensor *t = st_model_find(m, "w");
+    assert_non_null(t);
+    assert_true(t->fd >= 0);
+    memset(b + size - 8, 0x7f, 8); /* another file, other data, renamed over the path */
+    assert_int_equal(tu_write(tu_path(dir, "new.tmp"), b, size), 0);
+    assert_int_equal(rename(tu_path(dir, "new.tmp"), path), 0);
+    float got[2];
+    assert_int_equal(pread(t->fd, got, 8, (off_t)t->file_offset), 8);
+    assert_memory_equal(got, want, 8);
+    assert_memory_equal(t->data, want, 8);
+    st_model_close(m);
+    free(b);
+    free(path);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 static void directory_without_safetensors_is_an_error(void **state) {
     (void)state;
     char *dir = tu_tmpdir();
@@ -244,6 +278,7 @@ int main(void) {
         cmocka_unit_test(converts_each_dtype_to_f32_exactly),
         cmocka_unit_test(corrupted_headers_never_escape_the_buffer),
         cmocka_unit_test(sharded_checkpoints_follow_the_index),
+        cmocka_unit_test(tensor_reads_come_from_the_file_that_was_parsed),
         cmocka_unit_test(directory_without_safetensors_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

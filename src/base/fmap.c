@@ -12,6 +12,7 @@
 hf_status hf_fmap_open(hf_fmap *map, const char *path, hf_err *err) {
     map->data = NULL;
     map->size = 0;
+    map->fd = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return hf_fail(err, HF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
@@ -29,19 +30,26 @@ hf_status hf_fmap_open(hf_fmap *map, const char *path, hf_err *err) {
         return HF_OK;
     }
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    int e = errno;
-    close(fd);
-    if (p == MAP_FAILED) return hf_fail(err, HF_ERR_IO, "%s: cannot mmap: %s", path, strerror(e));
+    if (p == MAP_FAILED) {
+        int e = errno;
+        close(fd);
+        return hf_fail(err, HF_ERR_IO, "%s: cannot mmap: %s", path, strerror(e));
+    }
     map->data = p;
     map->size = (size_t)st.st_size;
+    map->fd = fd;
     return HF_OK;
 }
 
 void hf_fmap_close(hf_fmap *map) {
-    if (map && map->data) munmap((void *)map->data, map->size);
+    if (map && map->data) {
+        munmap((void *)map->data, map->size);
+        close(map->fd);
+    }
     if (map) {
         map->data = NULL;
         map->size = 0;
+        map->fd = -1;
     }
 }
 

@@ -11,7 +11,6 @@
  * Peak memory is the N_BUFFERS chunks plus one chunk of source rows, whatever the tensor or
  * model size. Only the writer thread calls the GGUF writer. */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -47,9 +46,11 @@ static int64_t source_row(int64_t r, int64_t part_rows, int64_t heads) {
  * mapping, a 341M BF16 -> q8_0 conversion spent more time in the BF16 widening loop's stalls and
  * the fault path than in quantizing, and ran no faster on 2 threads than on 1. pread copies from
  * the page cache through the kernel's own mapping into pages that stay mapped. Each worker
- * reads the rows it converts, so the reads run in parallel too. */
+ * reads the rows it converts, so the reads run in parallel too. The descriptor is the one the
+ * shard was mapped and parsed through (st_tensor.fd), never the path opened again: a file
+ * replaced between the two would otherwise be read against the old header. A tensor without
+ * one (parsed from memory) is copied from its data. */
 typedef struct source_rows {
-    int fd;                /* the shard holding t, open for pread */
     const st_tensor *t;    /* the part's tensor (file offset and name for messages) */
     const st_tensor *view; /* t with data = buf: the chunk's rows once read */
     uint8_t *buf;
@@ -58,10 +59,14 @@ typedef struct source_rows {
 } source_rows;
 
 /* Reads n bytes of t's data from offset off into dst. */
-static hf_status pread_all(int fd, const st_tensor *t, uint64_t off, uint64_t n, uint8_t *dst, hf_err *err) {
+static hf_status read_source(const st_tensor *t, uint64_t off, uint64_t n, uint8_t *dst, hf_err *err) {
+    if (t->fd < 0) {
+        memcpy(dst, t->data + off, (size_t)n);
+        return HF_OK;
+    }
     for (uint64_t got = 0; got < n;) {
         const uint64_t at = t->file_offset + off + got;
-        ssize_t k = pread(fd, dst + got, (size_t)(n - got), (off_t)at);
+        ssize_t k = pread(t->fd, dst + got, (size_t)(n - got), (off_t)at);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0)
             return hf_fail(err, HF_ERR_IO, "%s: tensor '%s': cannot read %llu bytes at offset %llu: %s", t->file,
@@ -89,7 +94,7 @@ typedef struct job {
 static void convert_rows(job *jb) {
     const conv_item *it = jb->it;
     const source_rows *sr = jb->src;
-    jb->st = pread_all(sr->fd, sr->t, (uint64_t)jb->first * sr->row_bytes, (uint64_t)(jb->last - jb->first) * sr->row_bytes,
+    jb->st = read_source(sr->t, (uint64_t)jb->first * sr->row_bytes, (uint64_t)(jb->last - jb->first) * sr->row_bytes,
                        sr->buf + (size_t)(jb->first - sr->base) * sr->row_bytes, &jb->err);
     if (jb->st != HF_OK) return;
     for (int64_t r = jb->first; r < jb->last; r++) {
@@ -274,11 +279,8 @@ typedef struct stream {
     uint64_t cap[N_BUFFERS];
     int cur;
     int n_threads;
-    /* the source rows of the chunk being converted, read from src_path (open as src_fd) */
-    uint8_t *src;
+    uint8_t *src; /* the source rows of the chunk being converted */
     uint64_t src_cap;
-    int src_fd;
-    const char *src_path;
 } stream;
 
 /* Makes *buf (of *cap bytes) hold at least need bytes; its contents are not kept. 0 when out
@@ -291,15 +293,8 @@ static int grow(uint8_t **buf, uint64_t *cap, uint64_t need) {
     return *buf != NULL;
 }
 
-/* Opens t's shard for pread (unless open already) and makes room for n source bytes. */
+/* Makes room for n source bytes of t. */
 static hf_status prepare_source(stream *st, const st_tensor *t, uint64_t n, hf_err *err) {
-    if (!st->src_path || strcmp(st->src_path, t->file) != 0) {
-        if (st->src_fd >= 0) close(st->src_fd);
-        st->src_path = NULL;
-        st->src_fd = open(t->file, O_RDONLY | O_CLOEXEC);
-        if (st->src_fd < 0) return hf_fail(err, HF_ERR_IO, "%s: cannot open: %s", t->file, strerror(errno));
-        st->src_path = t->file;
-    }
     if (!grow(&st->src, &st->src_cap, n))
         return hf_fail(err, HF_ERR_NOMEM, "%s: tensor '%s': out of memory for %llu bytes", t->file, t->name,
                        (unsigned long long)n);
@@ -331,7 +326,7 @@ static hf_status stream_part(stream *st, const conv_item *it, const conv_part *p
         st_tensor rows = *part->src; /* the chunk's rows, once read */
         rows.data = st->src;
         rows.nbytes = (uint64_t)(e - r) * src_row_bytes;
-        const source_rows src = {st->src_fd, part->src, &rows, st->src, r, src_row_bytes};
+        const source_rows src = {part->src, &rows, st->src, r, src_row_bytes};
         if (s == HF_OK) s = convert_chunk(it, part, &src, part_rows, r, e, buf, st->n_threads, err);
         if (s == HF_OK) s = pipe_post(st->pipe, buf, (size_t)((uint64_t)(e - r) * row_bytes), err);
         if (s != HF_OK) return s;
@@ -347,7 +342,7 @@ hf_status conv_data_write(gguf_writer *w, const conv_plan *p, int n_threads, con
     writer_pipe pipe;
     hf_status s = pipe_start(&pipe, w, err);
     if (s != HF_OK) return s;
-    stream st = {.pipe = &pipe, .n_threads = n_threads, .src_fd = -1};
+    stream st = {.pipe = &pipe, .n_threads = n_threads};
     for (int64_t i = 0; s == HF_OK && i < p->n; i++) {
         const conv_item *it = &p->items[i];
         for (int k = 0; s == HF_OK && k < it->n_parts; k++) s = stream_part(&st, it, &it->part[k], err);
@@ -364,7 +359,6 @@ hf_status conv_data_write(gguf_writer *w, const conv_plan *p, int n_threads, con
     }
     for (int i = 0; i < N_BUFFERS; i++) free(st.buf[i]);
     free(st.src);
-    if (st.src_fd >= 0) close(st.src_fd);
     if (bytes_written) *bytes_written = done;
     return s;
 }

@@ -124,6 +124,7 @@ static hf_status parse_entry(const cJSON *e, const char *src, const uint8_t *dat
     t->data = data + *begin;
     t->nbytes = want;
     t->file = src;
+    t->fd = -1;
     return HF_OK;
 }
 
@@ -375,6 +376,7 @@ static hf_status open_shard(st_model *m, size_t i, const char *dir, const char *
         return hf_fail(err, HF_ERR_NOMEM, "out of memory");
     }
     m->tensors = all;
+    for (size_t k = 0; k < n; k++) t[k].fd = m->maps[i].fd; /* pread reads the file that was parsed */
     memcpy(all + m->n_tensors, t, n * sizeof *t);
     m->n_tensors += n;
     free(t);

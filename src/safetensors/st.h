@@ -47,6 +47,7 @@ typedef struct st_tensor {
     uint64_t nbytes;
     const char *file;           /* path of the shard holding it */
     uint64_t file_offset;       /* of data[0] in that file (for reading it with pread) */
+    int fd;                     /* that file, open while the model is (st_model_open); -1 from st_parse */
 } st_tensor;
 
 typedef struct st_model st_model;
