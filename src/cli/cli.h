@@ -33,10 +33,6 @@ int cli_default_threads(void);
 /* Parses an --isa value (a tier name of quant_dot.h) that this CPU runs; 0 with a message
  * (printed here, naming `cmd` and the tiers the CPU does run) otherwise. */
 int cli_parse_isa(const char *cmd, const char *s, q_isa *out);
-/* The usage line of --isa, shared by run and bench. */
-#define CLI_ISA_USAGE                                                                           \
-    "  --isa TIER          use no kernels above TIER (ref, avx2, avxvnni, avx512; default: the\n" \
-    "                      best this CPU runs), e.g. to measure what an AVX2-only CPU runs\n"
 
 /* Prints "hf2gguf: <msg>" to stderr; the one error format of the CLI. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

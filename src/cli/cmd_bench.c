@@ -74,7 +74,9 @@ static void bench_usage(FILE *out) {
           "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
           "  --no-repack         read every tensor through the file mapping: Q8_0 matrices row by\n"
           "                      row instead of repacked into 16-row groups, norms and biases\n"
-          "                      not copied out at load\n" CLI_ISA_USAGE
+          "                      not copied out at load\n"
+          "  --isa TIER          use no kernels above TIER (ref, avx2, avxvnni, avx512; default: the\n"
+          "                      best this CPU runs), e.g. to measure what an AVX2-only CPU runs\n"
           "Lists may also be given by repeating an option. A progress line goes to stderr when it\n"
           "is a terminal.\n",
           out);

@@ -47,7 +47,9 @@ static void run_usage(FILE *out) {
           "                     row instead of repacked into 16-row groups, norms and biases not\n"
           "                     copied out at load (same results, slower)\n"
           "  --dump-logits FILE raw little-endian float32 logits, one row of n_vocab per\n"
-          "                     evaluated position (prompt positions included), in order\n" CLI_ISA_USAGE,
+          "                     evaluated position (prompt positions included), in order\n"
+          "  --isa TIER         use no kernels above TIER (ref, avx2, avxvnni, avx512; default: the\n"
+          "                     best this CPU runs), e.g. to measure what an AVX2-only CPU runs\n",
           out);
 }
 
