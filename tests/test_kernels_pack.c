@@ -71,6 +71,30 @@ static void check_kernel(const qp_kernel *kern, int64_t k, int64_t n_groups, int
     free(y);
 }
 
+/* Unpacking gives back every block of every row of a group, byte for byte (token lookups in a
+ * repacked embedding table read their rows this way). */
+static void unpacking_a_group_gives_back_its_rows(void **state) {
+    (void)state;
+    static const int64_t ks[] = {32, 96, 1024};
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+        const int64_t k = ks[ki], nb = k / Q8_0_BLOCK;
+        q_block_q8_0 *w = malloc((size_t)(QP_ROWS * nb) * sizeof *w);
+        random_weight_rows(w, QP_ROWS * nb);
+        uint8_t *packed = malloc(qp_group_bytes(k));
+        qp_pack_group((const uint8_t *)w, (size_t)nb * sizeof *w, k, packed);
+        for (int r = 0; r < QP_ROWS; r++)
+            for (int64_t b = 0; b < nb; b++) {
+                q_block_q8_0 got;
+                memset(&got, 0xA5, sizeof got);
+                qp_unpack_block(packed, k, r, b, &got);
+                if (memcmp(&got, &w[r * nb + b], sizeof got) != 0)
+                    fail_msg("k=%lld: row %d block %lld unpacks to other bytes", (long long)k, r, (long long)b);
+            }
+        free(w);
+        free(packed);
+    }
+}
+
 static void every_packed_kernel_gives_the_row_dot_bits(void **state) {
     (void)state;
     const qp_kernel *kernels[4];
@@ -122,6 +146,7 @@ static void the_best_kernel_the_cpu_supports_is_chosen(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(unpacking_a_group_gives_back_its_rows),
         cmocka_unit_test(every_packed_kernel_gives_the_row_dot_bits),
         cmocka_unit_test(a_tier_cap_picks_the_best_kernel_at_or_below_it),
         cmocka_unit_test(the_best_kernel_the_cpu_supports_is_chosen),

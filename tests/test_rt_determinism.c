@@ -35,8 +35,11 @@ static int in_copies(const rt_model *m, const void *p) {
     return m->copied_mem && b >= m->copied_mem && b < m->copied_mem + m->copied_bytes;
 }
 
-/* After a load with repack, every vector the forward reads is a copy, not the mapping. */
+/* After a load with repack, every vector the forward reads is a copy, not the mapping, and a
+ * Q8_0 embedding table's lookups come from packed groups. */
 static void check_vectors_copied(const rt_model *m, const char *path) {
+    if (m->tok_embd.type == HF_TYPE_Q8_0 && m->tok_embd.n_packed != m->tok_embd.ne1 - m->tok_embd.ne1 % 16)
+        fail_msg("%s: token lookups still read the embedding table through the mapping", path);
     if (m->n_copied_tensors == 0) fail_msg("%s: no norm or bias was copied out of the mapping", path);
     if (!in_copies(m, m->output_norm.data)) fail_msg("%s: output_norm still read through the mapping", path);
     for (int64_t il = 0; il < m->hp.n_layer; il++) {
@@ -149,19 +152,22 @@ static void untied_output_with_the_same_values_gives_the_same_logits(void **stat
 /* Q8_0 matrices repacked into 16-row groups (the default) and read row by row from the
  * mapping give the same bits, also where groups end inside a matrix (a 90-row head) and
  * where a fused Q||K||V group spans K and V rows that the separate layout leaves unpacked
- * (8-row K and V: head_dim 8, one KV head). */
+ * (8-row K and V: head_dim 8, one KV head); token lookups unpack their rows from the groups
+ * of the embedding table, or of the output head it is tied to (the untied file's head has the
+ * embedding's values, so all four files give the same logits). */
 static void repacked_q8_0_matrices_give_the_row_by_row_logits(void **state) {
     (void)state;
     float *ref = NULL;
     static const fx_layout layouts[2] = {FX_SEPARATE, FX_FUSED};
-    for (int li = 0; li < 2; li++) {
+    for (int fi = 0; fi < 4; fi++) {
+        const int li = fi % 2;
         fx_spec s = fx_default(HF_TYPE_Q8_0, layouts[li], 1);
         s.n_head = 8;
         s.n_head_kv = 1;
         s.n_vocab = 90;
-        s.untied = 1;
+        s.untied = fi < 2;
         char name[64];
-        snprintf(name, sizeof name, "packed_%d.gguf", li);
+        snprintf(name, sizeof name, "packed_%d.gguf", fi);
         const char *path = fx_write_tmp(&s, name);
         static const int64_t ubatches[3] = {512, 5, 1};
         for (int repack = 0; repack <= 1; repack++)
@@ -173,7 +179,7 @@ static void repacked_q8_0_matrices_give_the_row_by_row_logits(void **state) {
                     continue;
                 }
                 char what[96];
-                snprintf(what, sizeof what, "layout %d repack %d ubatch %lld", li, repack, (long long)ub);
+                snprintf(what, sizeof what, "layout %d untied %d repack %d ubatch %lld", li, s.untied, repack, (long long)ub);
                 assert_same_bits(ref, l, (size_t)(N_ROWS * s.n_vocab) * sizeof(float), what);
                 free(l);
             }

@@ -28,6 +28,17 @@ void qp_pack_group(const uint8_t *rows, size_t row_stride, int64_t k, uint8_t *d
     }
 }
 
+void qp_unpack_block(const uint8_t *group, int64_t k, int r, int64_t b, q_block_q8_0 *out) {
+    const int64_t nb = k / Q8_0_BLOCK;
+    memcpy(&out->d, group + (size_t)nb * 512 + (size_t)(b * QP_ROWS + r) * 2, 2);
+    for (int j = 0; j < 8; j++) {
+        uint32_t word;
+        memcpy(&word, group + (size_t)b * 512 + (size_t)j * 64 + (size_t)r * 4, 4);
+        word ^= 0x80808080u; /* back to signed bytes */
+        memcpy(out->qs + 4 * j, &word, 4);
+    }
+}
+
 void qp_act_row_sums(const q_block_q8_0 *row, int64_t nb, float *d, int32_t *nsum) {
     for (int64_t b = 0; b < nb; b++) {
         int32_t s = 0;

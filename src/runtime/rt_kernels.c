@@ -7,6 +7,7 @@
 #include "base/f16.h"
 #include "quant/quant.h"
 #include "quant/quant_dot.h"
+#include "quant/quant_pack.h"
 
 /* ==== Matmul ==== */
 
@@ -198,5 +199,14 @@ void rt_softmax(const rt_vmath *vm, float *x, int64_t n) {
 }
 
 void rt_get_row(const rt_tensor *table, int64_t id, float *out) {
+    if (id < table->n_packed) { /* from its group, block by block: the same Q8_0 bytes, so the same floats */
+        const uint8_t *group = table->packed + (size_t)(id / QP_ROWS) * qp_group_bytes(table->ne0);
+        for (int64_t b = 0; b < table->ne0 / Q8_0_BLOCK; b++) {
+            q_block_q8_0 blk;
+            qp_unpack_block(group, table->ne0, (int)(id % QP_ROWS), b, &blk);
+            q_to_f32(HF_TYPE_Q8_0, &blk, out + b * Q8_0_BLOCK, Q8_0_BLOCK);
+        }
+        return;
+    }
     q_to_f32(table->type, (const uint8_t *)table->data + (size_t)id * table->row_bytes, out, table->ne0);
 }

@@ -93,5 +93,6 @@ void rt_gelu(float *x, int64_t n);
 /* In place softmax over n scores (max-subtracted, vm's exponentials and their sum in double). */
 void rt_softmax(const rt_vmath *vm, float *x, int64_t n);
 
-/* Token embedding lookup: row `id` of a {n_embd, n_vocab} table, any type. */
+/* Token embedding lookup: row `id` of a {n_embd, n_vocab} table, any type; a repacked Q8_0
+ * table's rows come from its groups (so a lookup never touches the file mapping). */
 void rt_get_row(const rt_tensor *table, int64_t id, float *out);

@@ -49,6 +49,12 @@ static void pack_tensor(rt_tensor *t, uint8_t *dst) {
     t->n_packed = n;
 }
 
+/* A tied tok_embd looks its rows up in the output head's groups (the same Q8_0 bytes). */
+static void share_packed(rt_tensor *tok_embd, const rt_tensor *output) {
+    tok_embd->packed = output->packed;
+    tok_embd->n_packed = output->n_packed;
+}
+
 /* Visits every packable matrix: sizing pass (dst NULL) or packing pass. */
 static size_t walk_packs(rt_model *m, uint8_t *dst, int64_t *count) {
     size_t off = 0;
@@ -56,16 +62,18 @@ static size_t walk_packs(rt_model *m, uint8_t *dst, int64_t *count) {
     rt_tensor *mats[9];
     for (int64_t il = -1; il < m->hp.n_layer; il++) {
         int n = 0;
-        if (il < 0) mats[n++] = &m->output;
-        else n = layer_matrices(&m->layers[il], mats);
+        if (il < 0) {
+            mats[n++] = &m->output;
+            if (!m->output_tied) mats[n++] = &m->tok_embd;
+        } else n = layer_matrices(&m->layers[il], mats);
         for (int i = 0; i < n; i++) {
             rt_tensor *t = mats[i];
             if (!packable(t)) continue;
             const size_t bytes = packed_size(t);
             if (dst) {
                 pack_tensor(t, dst + off);
-                /* a tied head shares its rows with tok_embd, which row lookups still read */
-                if (mapped && !(t == &m->output && m->output_tied)) release_mapped(t->data, (size_t)t->n_packed * t->row_bytes);
+                if (t == &m->output && m->output_tied) share_packed(&m->tok_embd, t);
+                if (mapped) release_mapped(t->data, (size_t)t->n_packed * t->row_bytes);
             }
             off += aligned_size(bytes);
             ++*count;
@@ -84,7 +92,10 @@ static size_t walk_packs(rt_model *m, uint8_t *dst, int64_t *count) {
  * with matrices: 100-165 vs 210-230 tok/s, 214-227 with the norms copied). F16/BF16/F32
  * matrices stay mapped: copies of them ran f16 and bf16 1.04-1.15x faster in one series of
  * alternating runs and 0.4-1.2x (f16 tg128 34-113 t/s against 83-102 mapped) in the next ones;
- * fresh anonymous memory was not reliably as fast here as the long-resident page cache. */
+ * fresh anonymous memory was not reliably as fast here as the long-resident page cache.
+ * Token lookups in a tied Q8_0 table did the same: with Qwen2.5-0.5B's shape (a 151936-row
+ * head tied to the embedding, which packing had read through the mapping) random tokens
+ * decoded at 17-19 tok/s, 41-46 with the rows unpacked from the head's groups (1 thread). */
 
 /* The vectors of a layer that the forward pass reads. */
 static int layer_vectors(rt_layer *ly, rt_tensor **out) {

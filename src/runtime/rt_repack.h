@@ -9,8 +9,9 @@
  * placed are released with madvise, so the resident size stays about the file's. Neither step
  * changes a result: the packed kernels compute the Q8_0 dot's exact arithmetic (a fused
  * Q||K||V matrix gives each row the bits of the separate Q, K and V rows), and a copy is a
- * copy. tok_embd stays mapped (rows are looked up, not multiplied); a tied Q8_0 output head
- * gets its own packed copy. */
+ * copy. A Q8_0 tok_embd is packed too, or shares the packed groups of the output head it is
+ * tied to: token lookups unpack their row from its group (rt_get_row), so a decode reads
+ * nothing through the mapping but the rows past the last whole group (rt_repack.c says why). */
 #pragma once
 
 #include "base/status.h"
