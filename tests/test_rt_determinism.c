@@ -13,6 +13,7 @@
 
 #include "testutil.h"
 #include "rt_fixture.h"
+#include "quant/quant_pack.h"
 #include "runtime/rt_forward.h"
 #include "runtime/rt_kernels.h"
 #include "runtime/rt_model.h"
@@ -37,8 +38,8 @@ static int in_copies(const rt_model *m, const void *p) {
 
 /* After a load with repack, every vector the forward reads is a copy, not the mapping, and a
  * Q8_0 embedding table's lookups come from packed groups. */
-static void check_vectors_copied(const rt_model *m, const char *path) {
-    if (m->tok_embd.type == HF_TYPE_Q8_0 && m->tok_embd.n_packed != m->tok_embd.ne1 - m->tok_embd.ne1 % 16)
+static void check_forward_reads_no_mapping(const rt_model *m, const char *path) {
+    if (m->tok_embd.type == HF_TYPE_Q8_0 && m->tok_embd.n_packed != m->tok_embd.ne1 - m->tok_embd.ne1 % QP_ROWS)
         fail_msg("%s: token lookups still read the embedding table through the mapping", path);
     if (m->n_copied_tensors == 0) fail_msg("%s: no norm or bias was copied out of the mapping", path);
     if (!in_copies(m, m->output_norm.data)) fail_msg("%s: output_norm still read through the mapping", path);
@@ -61,7 +62,7 @@ static float *eval_logits_with(const char *path, int threads, int64_t ubatch, ui
     if (repack && wtype_of(m) == HF_TYPE_Q8_0 && m->n_packed_tensors == 0) fail_msg("%s: nothing was repacked", path);
     if (!repack && (m->n_packed_tensors != 0 || m->n_copied_tensors != 0))
         fail_msg("%s: repacked or copied although asked not to", path);
-    if (repack) check_vectors_copied(m, path);
+    if (repack) check_forward_reads_no_mapping(m, path);
     rt_ctx_params p = rt_ctx_default_params();
     p.n_threads = threads;
     p.n_ubatch = ubatch;

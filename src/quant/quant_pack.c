@@ -10,33 +10,34 @@
 
 size_t qp_group_bytes(int64_t k) { return (size_t)(k / Q8_0_BLOCK) * QP_ROWS * sizeof(q_block_q8_0); }
 
+/* Offsets in a group of nb blocks (the layout of quant_pack.h): row r's scale of block b, and
+ * its word j (elements 4j..4j+3) of block b. */
+static size_t scale_at(int64_t nb, int r, int64_t b) { return (size_t)nb * 512 + (size_t)(b * QP_ROWS + r) * 2; }
+static size_t word_at(int r, int64_t b, int j) { return (size_t)b * 512 + (size_t)j * 64 + (size_t)r * 4; }
+
+/* 4 signed bytes <-> the same bytes + 128 each: flipping each byte's top bit, both ways. */
+static void copy_word_flipped(uint8_t *dst, const uint8_t *src) {
+    uint32_t word;
+    memcpy(&word, src, 4);
+    word ^= 0x80808080u;
+    memcpy(dst, &word, 4);
+}
+
 void qp_pack_group(const uint8_t *rows, size_t row_stride, int64_t k, uint8_t *dst) {
     const int64_t nb = k / Q8_0_BLOCK;
-    uint8_t *scales = dst + (size_t)nb * 512;
     for (int r = 0; r < QP_ROWS; r++) {
         const uint8_t *row = rows + (size_t)r * row_stride; /* a mapping's rows need not be aligned */
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = row + (size_t)b * sizeof(q_block_q8_0);
-            memcpy(scales + (size_t)(b * QP_ROWS + r) * 2, blk, 2);
-            for (int j = 0; j < 8; j++) {
-                uint32_t word; /* 4 signed bytes + 128 each = flip each byte's top bit */
-                memcpy(&word, blk + 2 + 4 * j, 4);
-                word ^= 0x80808080u;
-                memcpy(dst + (size_t)b * 512 + (size_t)j * 64 + (size_t)r * 4, &word, 4);
-            }
+            memcpy(dst + scale_at(nb, r, b), blk, 2);
+            for (int j = 0; j < 8; j++) copy_word_flipped(dst + word_at(r, b, j), blk + 2 + 4 * j);
         }
     }
 }
 
 void qp_unpack_block(const uint8_t *group, int64_t k, int r, int64_t b, q_block_q8_0 *out) {
-    const int64_t nb = k / Q8_0_BLOCK;
-    memcpy(&out->d, group + (size_t)nb * 512 + (size_t)(b * QP_ROWS + r) * 2, 2);
-    for (int j = 0; j < 8; j++) {
-        uint32_t word;
-        memcpy(&word, group + (size_t)b * 512 + (size_t)j * 64 + (size_t)r * 4, 4);
-        word ^= 0x80808080u; /* back to signed bytes */
-        memcpy(out->qs + 4 * j, &word, 4);
-    }
+    memcpy(&out->d, group + scale_at(k / Q8_0_BLOCK, r, b), 2);
+    for (int j = 0; j < 8; j++) copy_word_flipped((uint8_t *)out->qs + 4 * j, group + word_at(r, b, j));
 }
 
 void qp_act_row_sums(const q_block_q8_0 *row, int64_t nb, float *d, int32_t *nsum) {

@@ -201,9 +201,10 @@ void rt_softmax(const rt_vmath *vm, float *x, int64_t n) {
 void rt_get_row(const rt_tensor *table, int64_t id, float *out) {
     if (id < table->n_packed) { /* from its group, block by block: the same Q8_0 bytes, so the same floats */
         const uint8_t *group = table->packed + (size_t)(id / QP_ROWS) * qp_group_bytes(table->ne0);
+        const int r = (int)(id % QP_ROWS);
         for (int64_t b = 0; b < table->ne0 / Q8_0_BLOCK; b++) {
             q_block_q8_0 blk;
-            qp_unpack_block(group, table->ne0, (int)(id % QP_ROWS), b, &blk);
+            qp_unpack_block(group, table->ne0, r, b, &blk);
             q_to_f32(HF_TYPE_Q8_0, &blk, out + b * Q8_0_BLOCK, Q8_0_BLOCK);
         }
         return;
