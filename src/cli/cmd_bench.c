@@ -16,7 +16,10 @@
  * generated token reads (every layer's projections + the output head + one token_embd row) and
  * the GB/s (1e9 bytes) that tg achieves. --roofline also measures the machine's streaming read
  * bandwidth (best of several multi-threaded passes over a buffer much larger than the LLC, the
- * same thread counts) and prints tg's GB/s as a fraction of it. */
+ * same thread counts) and prints tg's GB/s as a fraction of it. That fraction pairs every tg
+ * repetition with reads measured just before and just after it: on a shared machine (the VMs
+ * this was written on) the read bandwidth drifts by up to 2x within a minute, so a bandwidth
+ * measured once at the start says little about the seconds a repetition ran in. */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -37,7 +40,8 @@
 #define BENCH_MAX_LIST 64
 #define BENCH_MAX_MODELS 64
 #define BENCH_MAX_TYPES 8
-#define ROOFLINE_PASSES 5
+#define ROOFLINE_PASSES 5 /* per read pattern, for the headline figure */
+#define BRACKET_PASSES 1  /* per read pattern, before and after each tg repetition */
 
 typedef struct int_list {
     int64_t v[BENCH_MAX_LIST];
@@ -69,8 +73,8 @@ static void bench_usage(FILE *out) {
           "  -o md|json          output format on stdout (default md)\n"
           "  --kv-type f32|f16   KV cache type (default f32; llama-bench's default is f16)\n"
           "  --roofline          also measure the streaming read bandwidth (best of one and of four\n"
-          "                      sequential streams per thread) and print tg's GB/s\n"
-          "                      as a fraction of it\n"
+          "                      sequential streams per thread) and print tg's GB/s as a fraction\n"
+          "                      of it, read again just before and after every tg repetition\n"
           "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
           "  --no-repack         read every tensor through the file mapping: Q8_0 matrices row by\n"
           "                      row instead of repacked into 16-row groups, norms and biases\n"
@@ -276,6 +280,7 @@ typedef struct bench_test {
     int threads;
     rt_ctx *ctx;
     double *secs; /* [reps] */
+    double *roof; /* [reps] with --roofline, tg only: read GB/s around each repetition */
 } bench_test;
 
 static double now_s(void) {
@@ -346,18 +351,18 @@ static void *rl_read(void *arg) {
     return NULL;
 }
 
-/* Best GB/s of ROOFLINE_PASSES passes of each read pattern of n_threads threads summing their
+/* Best GB/s of `passes` passes of each read pattern of n_threads threads summing their
  * slices of buf. */
-static double roofline_pass(const uint64_t *buf, size_t n_words, int n_threads) {
+static double roofline_pass(const uint64_t *buf, size_t n_words, int n_threads, int passes) {
     pthread_t th[1024]; /* -t is at most 1024 */
     rl_job jobs[1024];
     double best = 0;
-    for (int pass = 0; pass < 2 * ROOFLINE_PASSES; pass++) { /* one stream, then four, per thread */
+    for (int pass = 0; pass < 2 * passes; pass++) { /* one stream, then four, per thread */
         size_t per = n_words / (size_t)n_threads;
         for (int i = 0; i < n_threads; i++) {
             jobs[i].p = buf + (size_t)i * per;
             jobs[i].n = i == n_threads - 1 ? n_words - (size_t)i * per : per;
-            jobs[i].streams = pass < ROOFLINE_PASSES ? 1 : 4;
+            jobs[i].streams = pass < passes ? 1 : 4;
         }
         double t0 = now_s();
         int started = 1;
@@ -428,6 +433,8 @@ typedef struct bench_run {
     int n_tests;
     rt_kernel_set ks;
     double roofline_gbs[BENCH_MAX_LIST]; /* per -t entry */
+    uint64_t *rl_buf;                    /* the roofline buffer, kept for the bracketing reads */
+    size_t rl_words;
 } bench_run;
 
 static int thread_index(const bench_opts *o, int threads) {
@@ -438,6 +445,13 @@ static int thread_index(const bench_opts *o, int threads) {
 
 static double tg_gbs(const bench_run *r, const bench_test *t, double mean) {
     return (double)r->models[t->model].read_bytes * mean / 1e9;
+}
+
+/* Mean over the repetitions of tg's GB/s over the read bandwidth measured around it. */
+static double paired_fraction(const bench_run *r, const bench_test *t) {
+    double s = 0;
+    for (int64_t k = 0; k < r->o->reps; k++) s += tg_gbs(r, t, (double)t->n_tokens / t->secs[k]) / t->roof[k];
+    return s / (double)r->o->reps;
 }
 
 /* The kernel that multiplies a weight type: the packed one for repacked Q8_0 matrices. */
@@ -472,7 +486,8 @@ static void print_md(const bench_run *r) {
         for (int i = 0; i < o->t.n; i++)
             printf("%s %lld thread%s %.2f GB/s", i ? "," : "", (long long)o->t.v[i], o->t.v[i] == 1 ? "" : "s",
                    r->roofline_gbs[i]);
-        printf("\n");
+        printf("; a tg row's roofline is its GB/s over the reads measured just before and after each repetition"
+               " (mean over the repetitions; -o json also gives the fraction of the best above)\n");
     }
     printf("\n| model | size | params | type | qkv | threads | n_ubatch | test | t/s | GB/s |%s\n",
            o->roofline ? " roofline |" : "");
@@ -494,7 +509,7 @@ static void print_md(const bench_run *r) {
         if (t->is_tg) printf(" %.2f |", tg_gbs(r, t, mean));
         else printf(" - |");
         if (o->roofline) {
-            if (t->is_tg) printf(" %.1f%% |", 100.0 * tg_gbs(r, t, mean) / r->roofline_gbs[thread_index(o, t->threads)]);
+            if (t->is_tg) printf(" %.1f%% |", 100.0 * paired_fraction(r, t));
             else printf(" - |");
         }
         printf("\n");
@@ -565,7 +580,12 @@ static void print_json(const bench_run *r) {
         if (t->is_tg) {
             double g = tg_gbs(r, t, mean);
             printf(", \"gb_per_s\": %.4f", g);
-            if (o->roofline) printf(", \"roofline_fraction\": %.4f", g / r->roofline_gbs[thread_index(o, t->threads)]);
+            if (o->roofline) {
+                printf(", \"roofline_samples_gb_per_s\": [");
+                for (int64_t k = 0; k < o->reps; k++) printf("%s%.4f", k ? ", " : "", t->roof[k]);
+                printf("], \"roofline_fraction\": %.4f, \"roofline_fraction_of_best\": %.4f", paired_fraction(r, t),
+                       g / r->roofline_gbs[thread_index(o, t->threads)]);
+            }
         }
         printf("}%s\n", i + 1 < r->n_tests ? "," : "");
     }
@@ -603,9 +623,9 @@ static hf_status build_tests(bench_run *r, hf_err *err) {
         for (int ti = 0; ti < o->t.n; ti++) {
             for (int pi = 0; pi < o->p.n; pi++)
                 for (int ui = 0; o->p.v[pi] > 0 && ui < o->ub.n; ui++)
-                    r->tests[k++] = (bench_test){mi, 0, o->p.v[pi], o->ub.v[ui], (int)o->t.v[ti], NULL, NULL};
+                    r->tests[k++] = (bench_test){mi, 0, o->p.v[pi], o->ub.v[ui], (int)o->t.v[ti], NULL, NULL, NULL};
             for (int ni = 0; ni < o->n.n; ni++)
-                if (o->n.v[ni] > 0) r->tests[k++] = (bench_test){mi, 1, o->n.v[ni], 0, (int)o->t.v[ti], NULL, NULL};
+                if (o->n.v[ni] > 0) r->tests[k++] = (bench_test){mi, 1, o->n.v[ni], 0, (int)o->t.v[ti], NULL, NULL, NULL};
         }
     for (int i = 0; i < r->n_tests; i++) {
         bench_test *t = &r->tests[i];
@@ -617,6 +637,8 @@ static hf_status build_tests(bench_run *r, hf_err *err) {
         cp.n_threads = t->threads;
         t->secs = calloc((size_t)o->reps, sizeof *t->secs);
         if (!t->secs) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+        if (o->roofline && t->is_tg && !(t->roof = calloc((size_t)o->reps, sizeof *t->roof)))
+            return hf_fail(err, HF_ERR_NOMEM, "out of memory");
         hf_status st = rt_ctx_new(&t->ctx, r->models[t->model].m, &cp, err);
         if (st != HF_OK) return st;
     }
@@ -649,14 +671,26 @@ static hf_status load_models(bench_run *r, hf_err *err) {
 static hf_status measure_roofline(bench_run *r, int show, hf_err *err) {
     const bench_opts *o = r->o;
     size_t bytes = (size_t)o->roofline_mib << 20;
-    uint64_t *buf = aligned_alloc(64, bytes);
-    if (!buf) return hf_fail(err, HF_ERR_NOMEM, "roofline: cannot allocate %lld MiB", (long long)o->roofline_mib);
-    memset(buf, 1, bytes); /* fault every page in before timing */
+    r->rl_buf = aligned_alloc(64, bytes);
+    if (!r->rl_buf) return hf_fail(err, HF_ERR_NOMEM, "roofline: cannot allocate %lld MiB", (long long)o->roofline_mib);
+    r->rl_words = bytes / sizeof(uint64_t);
+    memset(r->rl_buf, 1, bytes); /* fault every page in before timing */
     for (int i = 0; i < o->t.n; i++) {
         if (show) fprintf(stderr, "\r\033[Khf2gguf bench: roofline, %lld threads", (long long)o->t.v[i]);
-        r->roofline_gbs[i] = roofline_pass(buf, bytes / sizeof(uint64_t), (int)o->t.v[i]);
+        r->roofline_gbs[i] = roofline_pass(r->rl_buf, r->rl_words, (int)o->t.v[i], ROOFLINE_PASSES);
     }
-    free(buf);
+    return HF_OK;
+}
+
+/* One timed repetition; with --roofline a tg run is bracketed by reads of the roofline buffer
+ * with its thread count, whose mean is the bandwidth that repetition is compared with. */
+static hf_status timed_run(bench_run *r, bench_test *t, int round, hf_err *err) {
+    const int bracket = r->o->roofline && t->is_tg;
+    double before = bracket ? roofline_pass(r->rl_buf, r->rl_words, t->threads, BRACKET_PASSES) : 0, secs;
+    hf_status st = run_test(t, &r->models[t->model], &secs, err);
+    if (st != HF_OK) return st;
+    t->secs[round] = secs > 1e-9 ? secs : 1e-9;
+    if (bracket) t->roof[round] = (before + roofline_pass(r->rl_buf, r->rl_words, t->threads, BRACKET_PASSES)) / 2;
     return HF_OK;
 }
 
@@ -676,15 +710,16 @@ static hf_status bench(const bench_opts *o, hf_err *err) {
         for (int c = 0; st == HF_OK && c < per_model; c++)
             for (int mi = 0; st == HF_OK && mi < o->n_models; mi++) {
                 bench_test *t = &r.tests[mi * per_model + c];
-                double secs;
-                if (round < 0) progress(show, "warm-up", c * o->n_models + mi, total, t, &r.models[mi]);
-                else {
+                if (round < 0) {
+                    progress(show, "warm-up", c * o->n_models + mi, total, t, &r.models[mi]);
+                    double secs;
+                    st = run_test(t, &r.models[mi], &secs, err);
+                } else {
                     char what[64];
                     snprintf(what, sizeof what, "rep %d/%lld, run", round + 1, (long long)o->reps);
                     progress(show, what, c * o->n_models + mi, total, t, &r.models[mi]);
+                    st = timed_run(&r, t, round, err);
                 }
-                st = run_test(t, &r.models[mi], &secs, err);
-                if (st == HF_OK && round >= 0) t->secs[round] = secs > 1e-9 ? secs : 1e-9;
             }
     }
     progress(show, NULL, 0, 0, NULL, NULL);
@@ -696,6 +731,7 @@ static hf_status bench(const bench_opts *o, hf_err *err) {
     for (int i = 0; i < r.n_tests && r.tests; i++) {
         rt_ctx_free(r.tests[i].ctx);
         free(r.tests[i].secs);
+        free(r.tests[i].roof);
     }
     free(r.tests);
     for (int i = 0; i < o->n_models && r.models; i++) {
@@ -704,6 +740,7 @@ static hf_status bench(const bench_opts *o, hf_err *err) {
         free(r.models[i].logits);
     }
     free(r.models);
+    free(r.rl_buf);
     return st;
 }
 

@@ -66,6 +66,13 @@ for r in res:
     assert len(r["samples_ns"]) == 2 and len(r["samples_ts"]) == 2 and r["avg_ts"] > 0, r
     assert (r["n_prompt"], r["n_gen"]) == ((16, 0) if r["test"] == "pp16" else (0, 8)), r
     assert ("roofline_fraction" in r) == (r["test"] == "tg8"), r
+    if r["test"] == "tg8":  # one bracketing read per repetition, the fraction paired with them
+        rl = r["roofline_samples_gb_per_s"]
+        assert len(rl) == 2 and all(g > 0 for g in rl), r
+        want = sum(w / g for w, g in zip((r["gb_per_s"] / r["avg_ts"] * t for t in r["samples_ts"]), rl)) / 2
+        assert abs(r["roofline_fraction"] - want) <= 1e-3 * want, (r, want)
+        best = next(x["gb_per_s"] for x in d["roofline"]["gb_per_s"] if x["n_threads"] == r["n_threads"])
+        assert abs(r["roofline_fraction_of_best"] - r["gb_per_s"] / best) <= 1e-3 * r["roofline_fraction_of_best"], r
 print("ok json: 12 results, 2 samples each, kernels, weight bytes, roofline")
 EOF
 
