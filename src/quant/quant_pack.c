@@ -8,12 +8,12 @@
 #include "quant/quant_dot.h"
 #include "quant/quant_pack_simd.h"
 
-size_t qp_group_bytes(int64_t k) { return (size_t)(k / Q8_0_BLOCK) * QP_ROWS * sizeof(q_block_q8_0); }
+size_t qp_group_bytes(int64_t k) { return (size_t)(k / Q8_0_BLOCK) * QP_BLOCK_BYTES; }
 
-/* Offsets in a group of nb blocks (the layout of quant_pack.h): row r's scale of block b, and
- * its word j (elements 4j..4j+3) of block b. */
-static size_t scale_at(int64_t nb, int r, int64_t b) { return (size_t)nb * 512 + (size_t)(b * QP_ROWS + r) * 2; }
-static size_t word_at(int r, int64_t b, int j) { return (size_t)b * 512 + (size_t)j * 64 + (size_t)r * 4; }
+/* Offsets in a group (the layout of quant_pack.h): row r's scale of block b, and its word j
+ * (elements 4j..4j+3) of block b. */
+static size_t scale_at(int r, int64_t b) { return (size_t)b * QP_BLOCK_BYTES + QP_SCALES_AT + (size_t)r * 2; }
+static size_t word_at(int r, int64_t b, int j) { return (size_t)b * QP_BLOCK_BYTES + (size_t)j * 64 + (size_t)r * 4; }
 
 /* 4 signed bytes <-> the same bytes + 128 each: flipping each byte's top bit, both ways. */
 static void copy_word_flipped(uint8_t *dst, const uint8_t *src) {
@@ -29,14 +29,15 @@ void qp_pack_group(const uint8_t *rows, size_t row_stride, int64_t k, uint8_t *d
         const uint8_t *row = rows + (size_t)r * row_stride; /* a mapping's rows need not be aligned */
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = row + (size_t)b * sizeof(q_block_q8_0);
-            memcpy(dst + scale_at(nb, r, b), blk, 2);
+            memcpy(dst + scale_at(r, b), blk, 2);
             for (int j = 0; j < 8; j++) copy_word_flipped(dst + word_at(r, b, j), blk + 2 + 4 * j);
         }
     }
 }
 
 void qp_unpack_block(const uint8_t *group, int64_t k, int r, int64_t b, q_block_q8_0 *out) {
-    memcpy(&out->d, group + scale_at(k / Q8_0_BLOCK, r, b), 2);
+    (void)k; /* a block's place does not depend on the row length */
+    memcpy(&out->d, group + scale_at(r, b), 2);
     for (int j = 0; j < 8; j++) copy_word_flipped((uint8_t *)out->qs + 4 * j, group + word_at(r, b, j));
 }
 
@@ -51,15 +52,17 @@ void qp_act_row_sums(const q_block_q8_0 *row, int64_t nb, float *d, int32_t *nsu
 
 /* One output: the Q8_0 dot's arithmetic (quant_pack.h) on row r of a group. */
 static float group_row_dot(const uint8_t *wp, int64_t nb, int r, const qp_acts *x, int64_t t) {
-    const uint16_t *scales = (const uint16_t *)(const void *)(wp + (size_t)nb * 512);
     const q_block_q8_0 *a = (const q_block_q8_0 *)(const void *)(x->rows + (size_t)t * x->row_stride);
     float acc = 0.0f;
     for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *q = wp + (size_t)b * 512 + (size_t)r * 4;
         int32_t isum = x->nsum[t * nb + b];
-        for (int j = 0; j < 8; j++)
-            for (int e = 0; e < 4; e++) isum += (int32_t)q[j * 64 + e] * (int32_t)a[b].qs[4 * j + e];
-        const float d = hf_f16_to_f32(scales[b * QP_ROWS + r]) * x->d[t * nb + b];
+        for (int j = 0; j < 8; j++) {
+            const uint8_t *q = wp + word_at(r, b, j);
+            for (int e = 0; e < 4; e++) isum += (int32_t)q[e] * (int32_t)a[b].qs[4 * j + e];
+        }
+        uint16_t scale;
+        memcpy(&scale, wp + scale_at(r, b), 2);
+        const float d = hf_f16_to_f32(scale) * x->d[t * nb + b];
         acc = fmaf((float)isum, d, acc);
     }
     return acc;
@@ -67,7 +70,7 @@ static float group_row_dot(const uint8_t *wp, int64_t nb, int r, const qp_acts *
 
 static void gemm_ref(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
                      int64_t ldy) {
-    const size_t gb = (size_t)x->nb * QP_ROWS * sizeof(q_block_q8_0);
+    const size_t gb = qp_group_bytes(x->nb * Q8_0_BLOCK);
     for (int64_t g = 0; g < n_groups; g++)
         for (int64_t t = 0; t < n_tok; t++)
             for (int r = 0; r < QP_ROWS; r++) y[t * ldy + g * QP_ROWS + r] = group_row_dot(wp + g * gb, x->nb, r, x, t0 + t);

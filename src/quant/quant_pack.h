@@ -9,10 +9,19 @@
  * group is one contiguous stream, so generation (one token) still reads weights sequentially.
  *
  * ==== Layout of one group (16 rows of k elements, nb = k / 32 blocks) ====
- *   quants: nb x 512 bytes; block b, word j (elements 4j..4j+3), row r at b*512 + j*64 + r*4,
- *           each byte stored as (uint8_t)(q + 128) (VNNI multiplies unsigned by signed bytes);
- *   scales: nb x 16 fp16 after the quants; block b, row r at nb*512 + (b*16 + r)*2.
+ * nb blocks of QP_BLOCK_BYTES = 544 bytes, block b at b*544 (qp_block_at), each
+ *   quants: 512 bytes; word j (elements 4j..4j+3) of row r at j*64 + r*4, each byte stored as
+ *           (uint8_t)(q + 128) (VNNI multiplies unsigned by signed bytes);
+ *   scales: the 16 rows' fp16 scales after them, row r at 512 + r*2 (qp_block_scales).
  * qp_group_bytes(k) = nb * 544 = 16 rows of Q8_0: repacking does not change the size.
+ * Why each block carries its scales (rather than all scales after all quants): one token's
+ * GEMV then reads a group strictly in address order, one stream instead of a quant stream and
+ * a scale stream nb * 512 bytes apart, and the memory system delivers more of it. Measured on
+ * the 2-vCPU Zen 4 VM, in one process alternating 14 times: the AVX-512 GEMV read 0.78-0.82 of
+ * the four-stream read bandwidth this way against 0.74-0.78 with the scales after all quants
+ * (k = 896, 1024, 4864); whole decodes, old and new binaries alternating, gained with it.
+ * Half of the blocks then start at 32 mod 64; the 32-byte loads of the AVX2 kernels stay
+ * aligned.
  *
  * ==== Arithmetic (the Q8_0 dot of quant_dot.h, bit for bit) ====
  * Per output and block: the exact integer sum of the 32 products (|sum| < 2^24, exact in
@@ -29,6 +38,16 @@
 #include "quant/quant_dot.h"
 
 #define QP_ROWS 16
+#define QP_BLOCK_BYTES 544 /* one block of a group: 16 x 32 quant bytes, then 16 fp16 scales */
+#define QP_SCALES_AT 512   /* where a block's scales start */
+
+/* Block b of a group, and the 16 scales of a block. */
+static inline const uint8_t *qp_block_at(const uint8_t *group, int64_t b) {
+    return group + (size_t)b * QP_BLOCK_BYTES;
+}
+static inline const uint16_t *qp_block_scales(const uint8_t *block) {
+    return (const uint16_t *)(const void *)(block + QP_SCALES_AT);
+}
 
 /* Activations for the packed kernels: n_tok Q8_0 rows (from q_quantize_row_q8_0) plus, per
  * row and block, the scale as float and -128 * the sum of its 32 quants. */

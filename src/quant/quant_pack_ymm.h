@@ -21,7 +21,6 @@
 static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, const qp_acts *x, int64_t t0,
                                                               const int n_tok, float *y, int64_t ldy) {
     const int64_t nb = x->nb;
-    const uint16_t *scales = (const uint16_t *)(const void *)(wp + (size_t)nb * 512);
     qp_token tk[MAX_TOK];
     __m256 acc[2][MAX_TOK];
     UNROLL for (int c = 0; c < n_tok; c++) {
@@ -29,8 +28,9 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
         acc[0][c] = acc[1][c] = _mm256_setzero_ps();
     }
     for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk = qp_block_at(wp, b);
         UNROLL for (int h = 0; h < 2; h++) {
-            const uint8_t *q = wp + (size_t)b * 512 + (size_t)h * 32;
+            const uint8_t *q = blk + (size_t)h * 32;
             __m256i isum[MAX_TOK];
             UNROLL for (int c = 0; c < n_tok; c++) isum[c] = qpy_isum0(tk[c].nsum[b]);
             UNROLL for (int j = 0; j < 8; j++) {
@@ -38,8 +38,7 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
                 UNROLL for (int c = 0; c < n_tok; c++)
                     isum[c] = qpy_mac(isum[c], w, _mm256_set1_epi32(qp_load_word(tk[c].a[b].qs + 4 * j)));
             }
-            const __m256 dw =
-                _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(scales + b * 16 + h * 8)));
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(qp_block_scales(blk) + h * 8)));
             UNROLL for (int c = 0; c < n_tok; c++) {
                 const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(tk[c].d[b]));
                 acc[h][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]), d, acc[h][c]);
@@ -53,26 +52,12 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
 }
 
 /* One token over n_groups groups as GEMV_STREAMS streams: groups j, j + q, j + 2q, ...
- * (q = n_groups / GEMV_STREAMS), each stream reading its own region of the matrix in order, as
- * the AVX-512 kernel does (several sequential streams read DRAM faster than one here); the
- * activation words are re-broadcast from L1 for each, to stay within 16 registers. */
+ * (q = n_groups / GEMV_STREAMS), each stream reading its own region of the matrix in order and
+ * prefetching ahead of itself, as the AVX-512 kernel does (several sequential streams read DRAM
+ * faster than one here); the activation words are re-broadcast from L1 for each, to stay
+ * within 16 registers. */
 #define GEMV_STREAMS 4
 
-/* Each stream also prefetches its block GEMV_PREFETCH_BLOCKS ahead (1.5 KiB), one hint per
- * cache line. Why: a 32-byte weight word costs 6 integer instructions here (7 with the
- * broadcast), so the out-of-order window spans too few cache lines for the hardware
- * prefetchers alone to keep DRAM busy. Measured on the 2-vCPU Zen VM at the AVX2 tier
- * (--isa avx2), whole q8_0 decodes alternating: 0.48-0.52 of the streaming-read roofline
- * without the hints, 0.66-0.71 with 2-4 blocks ahead (8 blocks: 0.57), +42% tg at 2 threads;
- * the AVX-VNNI build moved within noise (0.66 -> 0.69) and the AVX-512 kernel, with 2 vector
- * instructions per 64 bytes, gained nothing, so it has none. Hints past the matrix's end are
- * harmless (a prefetch never faults); the address is computed as an integer, as it may lie
- * outside the allocation. */
-#define GEMV_PREFETCH_BLOCKS 3
-
-static inline void prefetch_block(uintptr_t addr) {
-    UNROLL for (int l = 0; l < 8; l++) _mm_prefetch((const char *)(addr + 64 * (uintptr_t)l), _MM_HINT_T0);
-}
 
 static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, float *y) {
     const int64_t nb = x->nb, q = n_groups / GEMV_STREAMS;
@@ -88,16 +73,16 @@ static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, 
         for (int64_t b = 0; b < nb; b++) {
             const __m256 xd = _mm256_set1_ps(tk.d[b]);
             UNROLL for (int s = 0; s < GEMV_STREAMS; s++) {
-                prefetch_block((uintptr_t)g[s] + (size_t)(b + GEMV_PREFETCH_BLOCKS) * 512);
-                const uint16_t *scales = (const uint16_t *)(const void *)(g[s] + (size_t)nb * 512);
+                const uint8_t *blk = qp_block_at(g[s], b);
+                qp_prefetch_ahead(blk);
                 UNROLL for (int h = 0; h < 2; h++) {
-                    const uint8_t *qb = g[s] + (size_t)b * 512 + (size_t)h * 32;
+                    const uint8_t *qb = blk + (size_t)h * 32;
                     __m256i isum = qpy_isum0(tk.nsum[b]);
                     UNROLL for (int i = 0; i < 8; i++)
                         isum = qpy_mac(isum, qpy_prep(_mm256_loadu_si256((const __m256i *)(const void *)(qb + 64 * i))),
                                        _mm256_set1_epi32(qp_load_word(tk.a[b].qs + 4 * i)));
                     const __m256 dw =
-                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(scales + b * 16 + h * 8)));
+                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(qp_block_scales(blk) + h * 8)));
                     acc[s][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, xd), acc[s][h]);
                 }
             }
