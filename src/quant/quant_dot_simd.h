@@ -113,14 +113,9 @@ DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf
  * matrix here). The rows are j, j + q, j + 2q, ... (q = rows / GEMV_ROWS), so every stream walks
  * its own region of the matrix in order: 4 adjacent rows read from DRAM at 14-19 GB/s (the
  * prefetchers do not follow interleaved streams inside a page), 4 separate streams at 32-38 GB/s
- * (bench_kernels 32000 1024 1, F16, 1 thread). Each row also prefetches the cache line
- * GEMV_PREFETCH bytes ahead of the one it reads, once per line: a BF16 step takes 4
- * instructions on AVX2, so the out-of-order window covers few lines. Whole decodes alternating
- * at --isa avx2 on the 2-vCPU Zen VM: f16 0.585 -> 0.628, bf16 0.817 -> 0.922 of the roofline
- * (medians of 4); the AVX-512 build of this code (f16) within noise. Hints past a row's end
- * are harmless and the address is an integer, as it may lie outside the allocation. */
+ * (bench_kernels 32000 1024 1, F16, 1 thread). Each row also prefetches ahead of itself
+ * (qd_prefetch_ahead, quant_dot_tiles.h). */
 #define GEMV_ROWS 4
-#define GEMV_PREFETCH 1536
 #define DEFINE_SIMD_GEMV_STREAMS(name, elem_t, load8, load1, dot)                                  \
     static void name(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k, \
                      float *y, int64_t ldy) {                                                      \
@@ -139,7 +134,7 @@ DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf
             int64_t i = 0;                                                                         \
             for (; i + per_line <= kl; i += per_line) {                                            \
                 UNROLL for (int r = 0; r < GEMV_ROWS; r++)                                         \
-                    _mm_prefetch((const char *)((uintptr_t)(wr[r] + i) + GEMV_PREFETCH), _MM_HINT_T0); \
+                    qd_prefetch_ahead(wr[r] + i);                                                  \
                 UNROLL for (int64_t e = 0; e < per_line; e += Q_DOT_LANES) {                       \
                     const __m256 xv8 = _mm256_loadu_ps(x + i + e);                                 \
                     UNROLL for (int r = 0; r < GEMV_ROWS; r++) acc[r] = _mm256_fmadd_ps(load8(wr[r] + i + e), xv8, acc[r]); \
