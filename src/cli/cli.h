@@ -33,6 +33,9 @@ int cli_default_threads(void);
 /* Parses an --isa value (a tier name of quant_dot.h) that this CPU runs; 0 with a message
  * (printed here, naming `cmd` and the tiers the CPU does run) otherwise. */
 int cli_parse_isa(const char *cmd, const char *s, q_isa *out);
+/* The tier run and bench report ("kernels up to ..."): the best this CPU runs within max_isa,
+ * then " (--isa)" when the user capped it. Returns out. */
+const char *cli_tier_label(q_isa max_isa, char *out, size_t size);
 
 /* Prints "hf2gguf: <msg>" to stderr; the one error format of the CLI. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

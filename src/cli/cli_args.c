@@ -51,6 +51,11 @@ int cli_parse_isa(const char *cmd, const char *s, q_isa *out) {
     return 1;
 }
 
+const char *cli_tier_label(q_isa max_isa, char *out, size_t size) {
+    snprintf(out, size, "%s%s", q_isa_name(q_cpu_top_isa(max_isa)), max_isa == Q_ISA_BEST ? "" : " (--isa)");
+    return out;
+}
+
 int cli_default_threads(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > 16 ? 16 : (int)n;

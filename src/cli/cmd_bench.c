@@ -468,8 +468,9 @@ static void print_md(const bench_run *r) {
     const bench_opts *o = r->o;
     char cpu[256];
     cpu_name(cpu, sizeof cpu);
-    printf("hf2gguf bench: CPU %s, %ld online; kernels up to %s%s; KV cache %s; %lld repetitions after 1 warm-up run\n",
-           cpu, sysconf(_SC_NPROCESSORS_ONLN), q_isa_name(q_cpu_top_isa(o->max_isa)), o->max_isa == Q_ISA_BEST ? "" : " (--isa)",
+    char tier[32];
+    printf("hf2gguf bench: CPU %s, %ld online; kernels up to %s; KV cache %s; %lld repetitions after 1 warm-up run\n",
+           cpu, sysconf(_SC_NPROCESSORS_ONLN), cli_tier_label(o->max_isa, tier, sizeof tier),
            o->kv_type == HF_TYPE_F16 ? "f16" : "f32", (long long)o->reps);
     for (int i = 0; i < o->n_models; i++) {
         const bench_model *b = &r->models[i];

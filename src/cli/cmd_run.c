@@ -248,9 +248,10 @@ static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *
             o->model, m->arch, (long long)hp->n_layer, (long long)hp->n_embd, (long long)hp->n_head,
             (long long)hp->n_head_kv, (long long)hp->head_dim, (long long)hp->n_ff, (long long)hp->n_vocab,
             m->layers[0].qkv_fused ? "fused" : "separate", m->output_tied ? "tied" : "separate");
-    fprintf(stderr, "hf2gguf run: ctx %lld, ubatch %lld, kv %s, threads %d, kernels up to %s%s\n",
+    char tier[32];
+    fprintf(stderr, "hf2gguf run: ctx %lld, ubatch %lld, kv %s, threads %d, kernels up to %s\n",
             (long long)rt_ctx_n_ctx(c), (long long)o->cp.n_ubatch, o->cp.kv_type == HF_TYPE_F16 ? "f16" : "f32",
-            o->cp.n_threads, q_isa_name(q_cpu_top_isa(o->cp.max_isa)), o->cp.max_isa == Q_ISA_BEST ? "" : " (--isa)");
+            o->cp.n_threads, cli_tier_label(o->cp.max_isa, tier, sizeof tier));
     if (m->n_packed_tensors > 0)
         fprintf(stderr, "hf2gguf run: %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)\n",
                 (long long)m->n_packed_tensors, (double)m->packed_bytes / (double)(1u << 20));
