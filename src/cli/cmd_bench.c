@@ -679,7 +679,9 @@ static hf_status measure_roofline(bench_run *r, int show, hf_err *err) {
     r->rl_buf = aligned_alloc(64, bytes);
     if (!r->rl_buf) return hf_fail(err, HF_ERR_NOMEM, "roofline: cannot allocate %lld MiB", (long long)o->roofline_mib);
     r->rl_words = bytes / sizeof(uint64_t);
-    memset(r->rl_buf, 1, bytes); /* fault every page in before timing */
+    /* Fault every page in before timing, with distinct contents: pages of one repeated byte
+     * could be merged by a hypervisor's same-page sharing, which no weight matrix is. */
+    for (size_t i = 0; i < r->rl_words; i++) r->rl_buf[i] = (uint64_t)i * 0x9E3779B97F4A7C15ull;
     for (int i = 0; i < o->t.n; i++) {
         if (show) fprintf(stderr, "\r\033[Khf2gguf bench: roofline, %lld threads", (long long)o->t.v[i]);
         r->roofline_gbs[i] = roofline_pass(r->rl_buf, r->rl_words, (int)o->t.v[i], ROOFLINE_PASSES);
