@@ -71,6 +71,29 @@ static void check_kernel(const qp_kernel *kern, int64_t k, int64_t n_groups, int
     free(y);
 }
 
+/* A packed group holds each byte where quant_pack.h's layout puts it: block b at b * 544,
+ * word j of row r at j * 64 + r * 4 (each byte + 128), the 16 scales after the 512 quant
+ * bytes. Pack, unpack and every kernel share the layout's helpers, so only this pins it. */
+static void a_packed_group_follows_the_documented_layout(void **state) {
+    (void)state;
+    const int64_t k = 96, nb = k / Q8_0_BLOCK;
+    q_block_q8_0 w[QP_ROWS * 3];
+    random_weight_rows(w, QP_ROWS * nb);
+    uint8_t packed[3 * 544];
+    assert_int_equal(qp_group_bytes(k), sizeof packed);
+    qp_pack_group((const uint8_t *)w, (size_t)nb * sizeof *w, k, packed);
+    for (int r = 0; r < QP_ROWS; r++)
+        for (int64_t b = 0; b < nb; b++) {
+            const q_block_q8_0 *blk = &w[r * nb + b];
+            uint16_t scale;
+            memcpy(&scale, packed + b * 544 + 512 + r * 2, 2);
+            assert_int_equal(scale, blk->d);
+            for (int j = 0; j < 8; j++)
+                for (int e = 0; e < 4; e++)
+                    assert_int_equal(packed[b * 544 + j * 64 + r * 4 + e], (uint8_t)(blk->qs[4 * j + e] + 128));
+        }
+}
+
 /* Unpacking gives back every block of every row of a group, byte for byte (token lookups in a
  * repacked embedding table read their rows this way). */
 static void unpacking_a_group_gives_back_its_rows(void **state) {
@@ -146,6 +169,7 @@ static void the_best_kernel_the_cpu_supports_is_chosen(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_packed_group_follows_the_documented_layout),
         cmocka_unit_test(unpacking_a_group_gives_back_its_rows),
         cmocka_unit_test(every_packed_kernel_gives_the_row_dot_bits),
         cmocka_unit_test(a_tier_cap_picks_the_best_kernel_at_or_below_it),

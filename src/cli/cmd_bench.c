@@ -79,6 +79,7 @@ static void bench_usage(FILE *out) {
           "  --roofline          also measure the streaming read bandwidth (best of one and of four\n"
           "                      sequential streams per thread) and print tg's GB/s as a fraction\n"
           "                      of it, read again just before and after every tg repetition\n"
+          "                      (which leaves the caches cold for each one)\n"
           "  --roofline-mib N    size of the roofline buffer in MiB (default 1024)\n"
           "  --no-repack         read every tensor through the file mapping: Q8_0 matrices row by\n"
           "                      row instead of repacked into 16-row groups, norms and biases\n"
@@ -534,8 +535,8 @@ static void print_json(const bench_run *r) {
     printf("  \"roofline\": ");
     if (!o->roofline) printf("null");
     else {
-        printf("{\"buffer_bytes\": %llu, \"passes\": %d, \"gb_per_s\": [",
-               (unsigned long long)o->roofline_mib << 20, ROOFLINE_PASSES);
+        printf("{\"buffer_bytes\": %llu, \"passes\": %d, \"bracket_passes\": %d, \"gb_per_s\": [",
+               (unsigned long long)o->roofline_mib << 20, ROOFLINE_PASSES, BRACKET_PASSES);
         for (int i = 0; i < o->t.n; i++)
             printf("%s{\"n_threads\": %lld, \"gb_per_s\": %.4f}", i ? ", " : "", (long long)o->t.v[i], r->roofline_gbs[i]);
         printf("]}");
@@ -588,7 +589,7 @@ static void print_json(const bench_run *r) {
             if (o->roofline) {
                 printf(", \"roofline_samples_gb_per_s\": [");
                 for (int64_t k = 0; k < o->reps; k++) printf("%s%.4f", k ? ", " : "", t->roof[k]);
-                printf("], \"roofline_fraction\": %.4f, \"roofline_fraction_of_best\": %.4f", paired_fraction(r, t),
+                printf("], \"roofline_fraction\": %.6f, \"roofline_fraction_of_best\": %.6f", paired_fraction(r, t),
                        g / r->roofline_gbs[thread_index(o, t->threads)]);
             }
         }

@@ -55,7 +55,7 @@ static float hsum_ref_order(__m256 acc) {
         else gemm(w, ws, nr, x, xs, nt, k, y, ldy);                                                \
     }
 
-/* ==== 8-element loads as floats (exact widenings) ==== */
+/* ==== GEMV prefetch ==== */
 /* A GEMV row stream prefetches the cache line QD_GEMV_PREFETCH bytes ahead of the one it
  * reads, once per line. Why: the out-of-order window covers few lines (a BF16 step takes 4
  * instructions on AVX2), too few for the hardware prefetchers alone to keep DRAM busy. Whole
@@ -69,6 +69,7 @@ static inline void qd_prefetch_ahead(const void *p) {
     _mm_prefetch((const char *)((uintptr_t)p + QD_GEMV_PREFETCH), _MM_HINT_T0);
 }
 
+/* ==== 8-element loads as floats (exact widenings) ==== */
 static inline __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 static inline __m256 load8_bf16(const uint16_t *p) {

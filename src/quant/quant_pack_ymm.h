@@ -58,7 +58,6 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
  * within 16 registers. */
 #define GEMV_STREAMS 4
 
-
 static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, float *y) {
     const int64_t nb = x->nb, q = n_groups / GEMV_STREAMS;
     const size_t gb = qp_group_bytes(nb * Q8_0_BLOCK);

@@ -54,7 +54,7 @@ assert [m["file"] for m in d["models"]] == [a, b], d["models"]
 assert d["models"][0]["qkv"] == "separate" and d["models"][1]["qkv"] == "fused"
 assert "f32" in d["models"][0]["kernels"] and "q8_0" in d["models"][1]["kernels"]
 assert all(m["weight_bytes_per_token"] > 0 for m in d["models"])
-assert d["roofline"]["buffer_bytes"] == 16 << 20
+assert d["roofline"]["buffer_bytes"] == 16 << 20 and d["roofline"]["bracket_passes"] >= 1
 assert [r["n_threads"] for r in d["roofline"]["gb_per_s"]] == [1, 2]
 assert all(r["gb_per_s"] > 0 for r in d["roofline"]["gb_per_s"])
 res = d["results"]
@@ -70,9 +70,11 @@ for r in res:
         rl = r["roofline_samples_gb_per_s"]
         assert len(rl) == 2 and all(g > 0 for g in rl), r
         want = sum(w / g for w, g in zip((r["gb_per_s"] / r["avg_ts"] * t for t in r["samples_ts"]), rl)) / 2
-        assert abs(r["roofline_fraction"] - want) <= 1e-3 * want, (r, want)
+        assert abs(r["roofline_fraction"] - want) <= 1e-3 * want + 1e-6, (r, want)
         best = next(x["gb_per_s"] for x in d["roofline"]["gb_per_s"] if x["n_threads"] == r["n_threads"])
-        assert abs(r["roofline_fraction_of_best"] - r["gb_per_s"] / best) <= 1e-3 * r["roofline_fraction_of_best"], r
+        assert abs(r["roofline_fraction_of_best"] - r["gb_per_s"] / best) <= 1e-3 * r["roofline_fraction_of_best"] + 1e-6, r
+    else:
+        assert not any(f in r for f in ("roofline_samples_gb_per_s", "roofline_fraction_of_best", "gb_per_s")), r
 print("ok json: 12 results, 2 samples each, kernels, weight bytes, roofline")
 EOF
 
