@@ -35,8 +35,7 @@ void qp_pack_group(const uint8_t *rows, size_t row_stride, int64_t k, uint8_t *d
     }
 }
 
-void qp_unpack_block(const uint8_t *group, int64_t k, int r, int64_t b, q_block_q8_0 *out) {
-    (void)k; /* a block's place does not depend on the row length */
+void qp_unpack_block(const uint8_t *group, int r, int64_t b, q_block_q8_0 *out) {
     memcpy(&out->d, group + scale_at(r, b), 2);
     for (int j = 0; j < 8; j++) copy_word_flipped((uint8_t *)out->qs + 4 * j, group + word_at(r, b, j));
 }

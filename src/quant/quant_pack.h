@@ -76,9 +76,9 @@ size_t qp_group_bytes(int64_t k);
 /* Packs 16 consecutive Q8_0 rows (row r at rows + r * row_stride) into dst. */
 void qp_pack_group(const uint8_t *rows, size_t row_stride, int64_t k, uint8_t *dst);
 
-/* The inverse of packing for one block: block b of row r of a group of 16 rows of k elements,
- * as the Q8_0 block it was packed from (byte for byte). */
-void qp_unpack_block(const uint8_t *group, int64_t k, int r, int64_t b, q_block_q8_0 *out);
+/* The inverse of packing for one block: block b of row r of a group, as the Q8_0 block it was
+ * packed from (byte for byte); a block's place does not depend on the row length. */
+void qp_unpack_block(const uint8_t *group, int r, int64_t b, q_block_q8_0 *out);
 
 /* Fills d and nsum (nb entries each) for one activation row of nb blocks. */
 void qp_act_row_sums(const q_block_q8_0 *row, int64_t nb, float *d, int32_t *nsum);

@@ -42,9 +42,8 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
 /* One token over n_groups groups as GEMV_STREAMS streams: groups j, j + q, j + 2q, ...
  * (q = n_groups / GEMV_STREAMS), so each stream reads its own region of the matrix in order,
  * prefetching ahead of itself (qp_prefetch_ahead), and the memory system sees several sequential
- * streams (one stream per thread read a 32000 x 1024
- * Q8_0 matrix at about 26 GB/s here); the activation words are broadcast once per block for all
- * of them. Each output is still the reference's arithmetic. */
+ * streams (one stream per thread read a 32000 x 1024 Q8_0 matrix at about 26 GB/s here); the
+ * activation words are broadcast once per block for all of them. Each output is still the reference's arithmetic. */
 #define GEMV_STREAMS 4
 static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, float *y) {
     const int64_t nb = x->nb, q = n_groups / GEMV_STREAMS;

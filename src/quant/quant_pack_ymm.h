@@ -38,7 +38,8 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
                 UNROLL for (int c = 0; c < n_tok; c++)
                     isum[c] = qpy_mac(isum[c], w, _mm256_set1_epi32(qp_load_word(tk[c].a[b].qs + 4 * j)));
             }
-            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(qp_block_scales(blk) + h * 8)));
+            const __m256 dw =
+                _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(qp_block_scales(blk) + h * 8)));
             UNROLL for (int c = 0; c < n_tok; c++) {
                 const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(tk[c].d[b]));
                 acc[h][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]), d, acc[h][c]);

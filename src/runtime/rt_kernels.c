@@ -204,7 +204,7 @@ void rt_get_row(const rt_tensor *table, int64_t id, float *out) {
         const int r = (int)(id % QP_ROWS);
         for (int64_t b = 0; b < table->ne0 / Q8_0_BLOCK; b++) {
             q_block_q8_0 blk;
-            qp_unpack_block(group, table->ne0, r, b, &blk);
+            qp_unpack_block(group, r, b, &blk);
             q_to_f32(HF_TYPE_Q8_0, &blk, out + b * Q8_0_BLOCK, Q8_0_BLOCK);
         }
         return;
