@@ -52,13 +52,47 @@ static void check_forward_reads_no_mapping(const rt_model *m, const char *path) 
     }
 }
 
-static float *eval_logits_with(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack,
-                               q_isa max_isa) {
+/* Whether p lies in m's copies of its unpacked matrices. */
+static int in_matrix_copies(const rt_model *m, const void *p) {
+    const uint8_t *b = p;
+    return m->matrix_mem && b >= m->matrix_mem && b < m->matrix_mem + m->matrix_bytes;
+}
+
+/* A matrix the forward multiplies with: packed into groups, or (copy ALWAYS) a copy. */
+static int matrix_placed(const rt_model *m, const rt_tensor *t) { return t->packed || in_matrix_copies(m, t->data); }
+
+/* After a load with every matrix copy asked for, no matrix is read through the mapping, and
+ * a tied token table reads the head's copy. */
+static void check_matrices_placed(const rt_model *m, const char *path) {
+    if (m->matrices != RT_MATRICES_HUGE_PAGES && m->matrices != RT_MATRICES_COPIED && m->matrices != RT_MATRICES_NONE)
+        fail_msg("%s: matrices %s although a copy was asked for", path, rt_matrix_place_text(m->matrices));
+    if (!matrix_placed(m, &m->output)) fail_msg("%s: the output head is still read through the mapping", path);
+    if (m->output_tied && m->tok_embd.data != m->output.data)
+        fail_msg("%s: a tied token table does not read the head's rows", path);
+    for (int64_t il = 0; il < m->hp.n_layer; il++) {
+        const rt_layer *ly = &m->layers[il];
+        const rt_tensor *qkv[3] = {ly->qkv_fused ? &ly->wqkv : &ly->wq, ly->qkv_fused ? &ly->wqkv : &ly->wk,
+                                   ly->qkv_fused ? &ly->wqkv : &ly->wv};
+        const rt_tensor *rest[4] = {&ly->wo, &ly->w_gate, &ly->w_up, &ly->w_down};
+        for (int i = 0; i < 3; i++)
+            if (!matrix_placed(m, qkv[i])) fail_msg("%s: layer %lld's Q/K/V still read through the mapping", path, (long long)il);
+        for (int i = 0; i < 4; i++)
+            if (rest[i]->data && !matrix_placed(m, rest[i]))
+                fail_msg("%s: layer %lld's %s still read through the mapping", path, (long long)il, rest[i]->name);
+    }
+}
+
+static float *eval_logits_copy(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack,
+                               rt_copy_matrices copy, q_isa max_isa) {
     hf_err err = {0};
     rt_model *m;
     rt_model_params mp = rt_model_default_params();
     mp.repack = repack;
+    mp.copy_matrices = copy;
     if (rt_model_load_with(&m, path, &mp, &err) != HF_OK) fail_msg("load %s: %s", path, err.msg);
+    if (repack && copy == RT_COPY_ALWAYS) check_matrices_placed(m, path);
+    if ((!repack || copy == RT_COPY_NEVER) && m->n_matrix_copies != 0)
+        fail_msg("%s: matrices copied although asked not to", path);
     if (repack && wtype_of(m) == HF_TYPE_Q8_0 && m->n_packed_tensors == 0) fail_msg("%s: nothing was repacked", path);
     if (!repack && (m->n_packed_tensors != 0 || m->n_copied_tensors != 0))
         fail_msg("%s: repacked or copied although asked not to", path);
@@ -81,6 +115,13 @@ static float *eval_logits_with(const char *path, int threads, int64_t ubatch, ui
     rt_ctx_free(c);
     rt_model_free(m);
     return out;
+}
+
+/* Every matrix copied, whatever this machine's huge pages: the bit-identity checks below then
+ * hold for copies too (a copy with the default policy is the same copy). */
+static float *eval_logits_with(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack,
+                               q_isa max_isa) {
+    return eval_logits_copy(path, threads, ubatch, kv_type, repack, RT_COPY_ALWAYS, max_isa);
 }
 
 static float *eval_logits(const char *path, int threads, int64_t ubatch, uint32_t kv_type) {
@@ -186,6 +227,35 @@ static void repacked_q8_0_matrices_give_the_row_by_row_logits(void **state) {
             }
     }
     free(ref);
+}
+
+/* F32/F16/BF16 matrices copied into huge pages (ALWAYS, and AUTO as this machine decides),
+ * read through the mapping (NEVER) and loaded without any repacking give the same bits, in
+ * both QKV layouts, with the output head tied to the token table (whose lookups then read
+ * the head's copy) or not. */
+static void copied_float_matrices_give_the_mapped_logits(void **state) {
+    (void)state;
+    static const uint32_t types[3] = {HF_TYPE_F32, HF_TYPE_F16, HF_TYPE_BF16};
+    static const fx_layout layouts[2] = {FX_SEPARATE, FX_FUSED};
+    for (int ti = 0; ti < 3; ti++)
+        for (int fi = 0; fi < 4; fi++) {
+            fx_spec s = fx_default(types[ti], layouts[fi % 2], 1);
+            s.untied = fi >= 2;
+            char name[64];
+            snprintf(name, sizeof name, "copies_%d_%d.gguf", ti, fi);
+            const char *path = fx_write_tmp(&s, name);
+            float *ref = eval_logits_copy(path, 2, 5, HF_TYPE_F32, 0, RT_COPY_NEVER, Q_ISA_BEST);
+            static const rt_copy_matrices modes[3] = {RT_COPY_NEVER, RT_COPY_AUTO, RT_COPY_ALWAYS};
+            for (int mi = 0; mi < 3; mi++) {
+                float *l = eval_logits_copy(path, 2, 5, HF_TYPE_F32, 1, modes[mi], Q_ISA_BEST);
+                char what[96];
+                snprintf(what, sizeof what, "type %s layout %d untied %d copy mode %d", hf_type_info(types[ti])->name,
+                         fi % 2, s.untied, (int)modes[mi]);
+                assert_same_bits(ref, l, logits_bytes(&s), what);
+                free(l);
+            }
+            free(ref);
+        }
 }
 
 /* A context capped at a tier (rt_ctx_params.max_isa) runs that tier's kernels, and every tier
@@ -398,6 +468,7 @@ int main(void) {
         cmocka_unit_test(f16_kv_cache_is_deterministic_too),
         cmocka_unit_test(untied_output_with_the_same_values_gives_the_same_logits),
         cmocka_unit_test(repacked_q8_0_matrices_give_the_row_by_row_logits),
+        cmocka_unit_test(copied_float_matrices_give_the_mapped_logits),
         cmocka_unit_test(every_kernel_tier_the_cpu_runs_gives_the_plain_c_logits),
         cmocka_unit_test(f32_forward_matches_a_naive_double_precision_forward),
         cmocka_unit_test(neox_rope_arch_matches_the_naive_forward),

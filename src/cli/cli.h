@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "quant/quant_dot.h"
+#include "runtime/rt_model.h"
 
 typedef struct cli_command {
     const char *name;
@@ -36,6 +37,15 @@ int cli_parse_isa(const char *cmd, const char *s, q_isa *out);
 /* The tier run and bench report ("kernels up to ..."): the best this CPU runs within max_isa,
  * then " (--isa)" when the user capped it. Returns out. */
 const char *cli_tier_label(q_isa max_isa, char *out, size_t size);
+
+/* Parses a --copy-matrices value (auto, never, always); 0 with a message naming `cmd`. */
+int cli_parse_copy_matrices(const char *cmd, const char *s, rt_copy_matrices *out);
+/* The --copy-matrices help lines of run and bench (one text, two commands). */
+#define CLI_COPY_MATRICES_HELP \
+    "  --copy-matrices auto|never|always\n" \
+    "                      F32/F16/BF16 matrices: copy into huge pages at load (auto: where\n" \
+    "                      transparent huge pages are on and the copy takes at most half of\n" \
+    "                      the available memory) or read them through the mapping\n"
 
 /* Prints "hf2gguf: <msg>" to stderr; the one error format of the CLI. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

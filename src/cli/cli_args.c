@@ -56,6 +56,20 @@ const char *cli_tier_label(q_isa max_isa, char *out, size_t size) {
     return out;
 }
 
+int cli_parse_copy_matrices(const char *cmd, const char *s, rt_copy_matrices *out) {
+    static const struct {
+        const char *name;
+        rt_copy_matrices mode;
+    } modes[] = {{"auto", RT_COPY_AUTO}, {"never", RT_COPY_NEVER}, {"always", RT_COPY_ALWAYS}};
+    for (size_t i = 0; s && i < sizeof modes / sizeof modes[0]; i++)
+        if (!strcmp(s, modes[i].name)) {
+            *out = modes[i].mode;
+            return 1;
+        }
+    cli_error("%s: --copy-matrices: expected auto, never or always, got '%s'", cmd, s ? s : "");
+    return 0;
+}
+
 int cli_default_threads(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > 16 ? 16 : (int)n;

@@ -63,6 +63,7 @@ typedef struct bench_opts {
     uint32_t kv_type;
     int no_repack;
     q_isa max_isa; /* --isa */
+    rt_copy_matrices copy_matrices; /* --copy-matrices */
 } bench_opts;
 
 static void bench_usage(FILE *out) {
@@ -84,6 +85,7 @@ static void bench_usage(FILE *out) {
           "  --no-repack         read every tensor through the file mapping: Q8_0 matrices row by\n"
           "                      row instead of repacked into 16-row groups, norms and biases\n"
           "                      not copied out at load\n"
+          CLI_COPY_MATRICES_HELP
           "  --isa TIER          use no kernels above TIER (ref, avx2, avxvnni, avx512; default: the\n"
           "                      best this CPU runs), e.g. to measure what an AVX2-only CPU runs\n"
           "Lists may also be given by repeating an option. A progress line goes to stderr when it\n"
@@ -158,6 +160,10 @@ static int parse_args(bench_opts *o, int argc, char **argv) {
         }
         if (!strcmp(argv[i], "--isa")) {
             if (!cli_parse_isa("bench", argv[++i], &o->max_isa)) return 2;
+            continue;
+        }
+        if (!strcmp(argv[i], "--copy-matrices")) {
+            if (!cli_parse_copy_matrices("bench", argv[++i], &o->copy_matrices)) return 2;
             continue;
         }
         int r = parse_option(o, argv[i], argv[i + 1]);
@@ -485,6 +491,11 @@ static void print_md(const bench_run *r) {
         if (b->m->n_copied_tensors > 0)
             printf("; %lld norm and bias tensors copied out of the mapping (%.1f KiB)", (long long)b->m->n_copied_tensors,
                    (double)b->m->copied_bytes / 1024.0);
+        if (b->m->n_matrix_copies > 0)
+            printf("; %lld matrices %s (%.2f MiB)", (long long)b->m->n_matrix_copies,
+                   rt_matrix_place_text(b->m->matrices), (double)b->m->matrix_bytes / (double)(1u << 20));
+        else if (b->m->matrices != RT_MATRICES_NONE)
+            printf("; matrices %s", rt_matrix_place_text(b->m->matrices));
         printf("; weights read per generated token %.2f MiB\n", (double)b->read_bytes / (double)(1u << 20));
     }
     if (o->roofline) {
@@ -550,11 +561,14 @@ static void print_json(const bench_run *r) {
         json_str(b->m->arch);
         printf(", \"n_layer\": %lld, \"qkv\": \"%s\", \"size_bytes\": %llu, \"n_params\": %llu, "
                "\"weight_bytes_per_token\": %llu, \"repacked_matrices\": %lld, \"repacked_bytes\": %llu, "
-               "\"copied_tensors\": %lld, \"copied_bytes\": %llu, \"kernels\": {",
+               "\"copied_tensors\": %lld, \"copied_bytes\": %llu, \"copied_matrices\": %lld, "
+               "\"copied_matrix_bytes\": %llu, \"matrices\": \"%s\", \"kernels\": {",
                (long long)b->m->hp.n_layer, b->m->layers[0].qkv_fused ? "fused" : "separate",
                (unsigned long long)b->size_bytes, (unsigned long long)b->n_params, (unsigned long long)b->read_bytes,
                (long long)b->m->n_packed_tensors, (unsigned long long)b->m->packed_bytes,
-               (long long)b->m->n_copied_tensors, (unsigned long long)b->m->copied_bytes);
+               (long long)b->m->n_copied_tensors, (unsigned long long)b->m->copied_bytes,
+               (long long)b->m->n_matrix_copies, (unsigned long long)b->m->matrix_bytes,
+               rt_matrix_place_text(b->m->matrices));
         for (int k = 0; k < b->n_types; k++)
             printf("%s\"%s\": \"%s\"", k ? ", " : "", type_name(b->types[k]), kernel_name(r, b, b->types[k]));
         printf("}}%s\n", i + 1 < o->n_models ? "," : "");
@@ -663,6 +677,7 @@ static hf_status load_models(bench_run *r, hf_err *err) {
         b->path = o->models[i];
         rt_model_params mp = rt_model_default_params();
         mp.repack = !o->no_repack;
+        mp.copy_matrices = o->copy_matrices;
         hf_status st = rt_model_load_with(&b->m, b->path, &mp, err);
         if (st != HF_OK) return st;
         model_summary(b);

@@ -46,6 +46,7 @@ static void run_usage(FILE *out) {
           "  --no-repack        read every tensor through the file mapping: Q8_0 matrices row by\n"
           "                     row instead of repacked into 16-row groups, norms and biases not\n"
           "                     copied out at load (same results, slower)\n"
+          CLI_COPY_MATRICES_HELP
           "  --dump-logits FILE raw little-endian float32 logits, one row of n_vocab per\n"
           "                     evaluated position (prompt positions included), in order\n"
           "  --isa TIER         use no kernels above TIER (ref, avx2, avxvnni, avx512; default: the\n"
@@ -115,6 +116,10 @@ static int parse_args(run_opts *o, int argc, char **argv) {
             }
             if (!strcmp(argv[i], "--isa")) {
                 if (!cli_parse_isa("run", argv[++i], &o->cp.max_isa)) return 2;
+                continue;
+            }
+            if (!strcmp(argv[i], "--copy-matrices")) {
+                if (!cli_parse_copy_matrices("run", argv[++i], &o->mp.copy_matrices)) return 2;
                 continue;
             }
             int r = parse_option(o, argv[i], argv[i + 1]);
@@ -258,6 +263,11 @@ static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *
     if (m->n_copied_tensors > 0)
         fprintf(stderr, "hf2gguf run: %lld norm and bias tensors copied out of the mapping (%.1f KiB)\n",
                 (long long)m->n_copied_tensors, (double)m->copied_bytes / 1024.0);
+    if (m->n_matrix_copies > 0)
+        fprintf(stderr, "hf2gguf run: %lld matrices %s (%.2f MiB)\n", (long long)m->n_matrix_copies,
+                rt_matrix_place_text(m->matrices), (double)m->matrix_bytes / (double)(1u << 20));
+    else if (m->matrices != RT_MATRICES_NONE)
+        fprintf(stderr, "hf2gguf run: matrices %s\n", rt_matrix_place_text(m->matrices));
 }
 
 /* The file's tokenizer; with --tokens a file without one still runs (ids

@@ -392,14 +392,26 @@ hf_status rt_model_from_gguf(rt_model **out, gguf_file *f, hf_err *err) {
     return HF_OK;
 }
 
-rt_model_params rt_model_default_params(void) { return (rt_model_params){1}; }
+const char *rt_matrix_place_text(rt_matrix_place p) {
+    static const char *const text[] = {
+        [RT_MATRICES_NONE] = "none to place",
+        [RT_MATRICES_HUGE_PAGES] = "copied into huge pages",
+        [RT_MATRICES_COPIED] = "copied into small pages (huge pages refused)",
+        [RT_MATRICES_MAPPED_ASKED] = "read through the mapping (as asked)",
+        [RT_MATRICES_MAPPED_NO_THP] = "read through the mapping (transparent huge pages off)",
+        [RT_MATRICES_MAPPED_MEMORY] = "read through the mapping (a copy would take over half of the available memory)",
+    };
+    return (unsigned)p < sizeof text / sizeof text[0] && text[p] ? text[p] : "unknown";
+}
+
+rt_model_params rt_model_default_params(void) { return (rt_model_params){1, RT_COPY_AUTO}; }
 
 hf_status rt_model_load_with(rt_model **out, const char *path, const rt_model_params *p, hf_err *err) {
     *out = NULL;
     gguf_file *f;
     hf_status st = gguf_open(&f, path, err);
     if (st == HF_OK) st = rt_model_from_gguf(out, f, err);
-    if (st == HF_OK && p->repack && (st = rt_model_repack(*out, err)) != HF_OK) {
+    if (st == HF_OK && p->repack && (st = rt_model_repack(*out, p->copy_matrices, err)) != HF_OK) {
         rt_model_free(*out);
         *out = NULL;
     }
@@ -418,6 +430,7 @@ void rt_model_free(rt_model *m) {
     free(m->layers);
     free(m->packed_mem);
     free(m->copied_mem);
+    free(m->matrix_mem);
     gguf_close(m->file);
     free(m);
 }

@@ -5,7 +5,7 @@
  * architecture needs, checking its type and shape against the
  * hyper-parameters. Weights point into the mapping: nothing is copied, except
  * the concatenated Q||K||V bias in one of the fused layouts (below) and, unless
- * rt_model_params.repack is 0, the Q8_0 matrices (rt_repack.h).
+ * rt_model_params.repack is 0, the matrices and vectors rt_repack.h places.
  *
  * ==== QKV layouts (all three load) ====
  *   separate:        blk.N.attn_q/k/v.weight (+ optional attn_q/k/v.bias)
@@ -84,6 +84,28 @@ typedef struct rt_layer {
     rt_tensor b_down;     /* [n_embd] F32, optional (mlp_bias) */
 } rt_layer;
 
+/* Whether rt_model_repack copies the matrices it does not pack (F32/F16/BF16 and the few Q8_0
+ * ones with fewer than 16 rows) out of the mapping into memory of huge pages. */
+typedef enum rt_copy_matrices {
+    RT_COPY_AUTO = 0, /* where the kernel offers transparent huge pages and they take at most half
+                         of the available memory (rt_repack.c says why) */
+    RT_COPY_NEVER,
+    RT_COPY_ALWAYS,   /* whatever the machine (tests) */
+} rt_copy_matrices;
+
+/* Where a loaded model's unpacked matrices are read from. */
+typedef enum rt_matrix_place {
+    RT_MATRICES_NONE = 0,     /* not repacked (rt_model_params.repack 0), or every matrix is packed */
+    RT_MATRICES_HUGE_PAGES,   /* copied, the allocation advised to huge pages */
+    RT_MATRICES_COPIED,       /* copied, the advice refused (small pages) */
+    RT_MATRICES_MAPPED_ASKED, /* mapped: RT_COPY_NEVER */
+    RT_MATRICES_MAPPED_NO_THP, /* mapped: transparent huge pages are off or unknown */
+    RT_MATRICES_MAPPED_MEMORY, /* mapped: a copy would take more than half of the available memory */
+} rt_matrix_place;
+
+/* "copied into huge pages", "read through the mapping (why)", ...: for logs. */
+const char *rt_matrix_place_text(rt_matrix_place p);
+
 typedef struct rt_model {
     gguf_file *file;
     const char *arch;     /* "llama", ... (static string from the arch table) */
@@ -102,12 +124,18 @@ typedef struct rt_model {
     uint8_t *copied_mem;  /* rt_model_repack's copies of the vectors (freed with the model), or NULL */
     size_t copied_bytes;
     int64_t n_copied_tensors;
+    uint8_t *matrix_mem;  /* rt_model_repack's copies of the other matrices (freed with the model), or NULL */
+    size_t matrix_bytes;
+    int64_t n_matrix_copies;
+    rt_matrix_place matrices; /* where those matrices are read from, and why */
 } rt_model;
 
 /* How a model is loaded. */
 typedef struct rt_model_params {
-    int repack; /* copy Q8_0 matrices into the packed kernels' groups and the vectors into aligned
-                   memory (rt_repack.h); default 1. 0: read everything through the mapping */
+    int repack; /* copy Q8_0 matrices into the packed kernels' groups, the vectors into aligned
+                   memory and the other matrices into huge pages (rt_repack.h); default 1.
+                   0: read everything through the mapping */
+    rt_copy_matrices copy_matrices; /* with repack: whether the other matrices are copied */
 } rt_model_params;
 
 rt_model_params rt_model_default_params(void);

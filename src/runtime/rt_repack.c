@@ -89,10 +89,7 @@ static size_t walk_packs(rt_model *m, uint8_t *dst, int64_t *count) {
  * cache holds such files in large folios, and a fault on a 4 KiB norm vector maps its whole
  * 2 MiB folio; with those mappings touched at every layer, every step of a q8_0 decode ran
  * 1.3-1.5x slower, matmuls and RoPE alike (a fused file, whose norms happen to share folios
- * with matrices: 100-165 vs 210-230 tok/s, 214-227 with the norms copied). F16/BF16/F32
- * matrices stay mapped: copies of them ran f16 and bf16 1.04-1.15x faster in one series of
- * alternating runs and 0.4-1.2x (f16 tg128 34-113 t/s against 83-102 mapped) in the next ones;
- * fresh anonymous memory was not reliably as fast here as the long-resident page cache.
+ * with matrices: 100-165 vs 210-230 tok/s, 214-227 with the norms copied).
  * Token lookups in a tied Q8_0 table did the same: with Qwen2.5-0.5B's shape (a 151936-row
  * head tied to the embedding, which packing had read through the mapping) random tokens
  * decoded at 17-19 tok/s, 41-46 with the rows unpacked from the head's groups (1 thread). */
@@ -153,33 +150,125 @@ static size_t walk_copies(rt_model *m, uint8_t *dst, int64_t *count) {
     return total;
 }
 
+/* ==== Copies of the other matrices ====
+ * F32/F16/BF16 matrices (and Q8_0 ones too short to pack) are copied into one allocation
+ * advised to transparent huge pages. Why: on the 2-vCPU Zen 5 VM we measure, a Qwen2.5-0.5B-
+ * shaped F16 file (942 MB read per token) generated tg128 at 1 thread at 25-35 t/s read
+ * through its mapping (4 KiB pages; from one process to the next) and at 35.0-38.5 t/s from a
+ * huge-page copy, 12 of 12 runs; a fused BF16 twin 24-30 against 33-39. Copies in small pages
+ * were the worst of all (6-34 t/s), which is why the copy is only made where huge pages can
+ * be had (and why an earlier plain copy was reverted, 520ad88). The copy must also leave the
+ * machine room: at most half of the available memory, else the file stays mapped and a model
+ * larger than memory still runs from the page cache. The Q8_0 groups stay in small pages:
+ * advised to huge pages they ran pp512 0.92-0.95x and tg128 no faster. */
+
+/* Not packed: read from data (a packed matrix's rows past its last group stay mapped). */
+static int copyable(const rt_tensor *t) { return t->data && !t->packed; }
+
+/* Visits every unpacked matrix the forward multiplies with: sizing pass (dst NULL) or copying
+ * pass. A tied token table then reads its rows from the head's copy; an untied one stays
+ * mapped (a decode reads one row of it per token). */
+static size_t walk_matrix_copies(rt_model *m, uint8_t *dst, int64_t *count) {
+    size_t total = 0;
+    uint8_t *cur = dst;
+    const int mapped = gguf_is_file_mapping(m->file);
+    rt_tensor *mats[9];
+    for (int64_t il = -1; il < m->hp.n_layer; il++) {
+        int n = 0;
+        if (il < 0) mats[n++] = &m->output;
+        else n = layer_matrices(&m->layers[il], mats);
+        for (int i = 0; i < n; i++) {
+            rt_tensor *t = mats[i];
+            if (!copyable(t)) continue;
+            total += aligned_size(tensor_bytes(t));
+            ++*count;
+            if (!cur) continue;
+            t->data = place(&cur, t->data, tensor_bytes(t), mapped);
+            if (t == &m->output && m->output_tied) m->tok_embd.data = t->data;
+        }
+    }
+    return total;
+}
+
+rt_matrix_place rt_matrix_copy_decide(rt_copy_matrices copy, size_t bytes, hf_thp_mode thp, int have_avail,
+                                      uint64_t avail) {
+    if (bytes == 0) return RT_MATRICES_NONE;
+    if (copy == RT_COPY_NEVER) return RT_MATRICES_MAPPED_ASKED;
+    if (copy == RT_COPY_ALWAYS) return RT_MATRICES_HUGE_PAGES;
+    if (!hf_thp_usable(thp)) return RT_MATRICES_MAPPED_NO_THP;
+    if (!have_avail || (uint64_t)bytes > avail / 2) return RT_MATRICES_MAPPED_MEMORY;
+    return RT_MATRICES_HUGE_PAGES;
+}
+
 /* A walk: with dst NULL, sizes what it places (and counts it); else places it at dst. */
 typedef size_t (*walk_fn)(rt_model *m, uint8_t *dst, int64_t *count);
 
-/* Sizes a walk, allocates its memory and runs it; what names it in the message. */
-static hf_status place_all(rt_model *m, walk_fn fn, const char *what, uint8_t **mem, size_t *bytes, int64_t *count,
-                           hf_err *err) {
-    int64_t n = 0;
-    const size_t total = fn(m, NULL, &n);
-    if (total == 0) return HF_OK;
+/* Where a walk's placements go. */
+typedef struct placement {
+    uint8_t *mem;
+    size_t bytes;
+    int64_t count;
+    int huge;    /* allocate in huge pages (hf_huge_alloc) */
+    int advised; /* out: the kernel took the huge-page advice */
+} placement;
+
+static hf_status out_of_memory(const rt_model *m, int64_t n, const char *what, size_t total, hf_err *err) {
+    return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory placing %lld %s (%zu bytes)", gguf_path(m->file),
+                   (long long)n, what, total);
+}
+
+/* Runs a walk into memory of its own, sized by a first pass; what names it in the message. */
+static hf_status run_walk(rt_model *m, walk_fn fn, const char *what, size_t total, int64_t n, placement *pl,
+                          hf_err *err) {
     void *p = NULL;
-    if (posix_memalign(&p, PACK_ALIGN, total) != 0)
-        return hf_fail(err, HF_ERR_NOMEM, "%s: out of memory placing %lld %s (%zu bytes)", gguf_path(m->file),
-                       (long long)n, what, total);
+    if (pl->huge) p = hf_huge_alloc(total, &pl->advised);
+    else if (posix_memalign(&p, PACK_ALIGN, total) != 0) p = NULL;
+    if (!p) return out_of_memory(m, n, what, total, err);
     n = 0;
     fn(m, p, &n);
-    *mem = p;
-    *bytes = total;
-    *count = n;
+    pl->mem = p;
+    pl->bytes = total;
+    pl->count = n;
     return HF_OK;
 }
 
-hf_status rt_model_repack(rt_model *m, hf_err *err) {
-    if (m->packed_mem || m->copied_mem) return HF_OK;
-    hf_status st = place_all(m, walk_packs, "Q8_0 matrices in 16-row groups", &m->packed_mem, &m->packed_bytes,
-                             &m->n_packed_tensors, err);
-    if (st == HF_OK)
-        st = place_all(m, walk_copies, "norm and bias tensors", &m->copied_mem, &m->copied_bytes, &m->n_copied_tensors,
-                       err);
+/* Sizes a walk and runs it unless it places nothing. */
+static hf_status place_all(rt_model *m, walk_fn fn, const char *what, placement *pl, hf_err *err) {
+    int64_t n = 0;
+    const size_t total = fn(m, NULL, &n);
+    return total == 0 ? HF_OK : run_walk(m, fn, what, total, n, pl, err);
+}
+
+/* The unpacked matrices: copied or left mapped as rt_matrix_copy_decide says. */
+static hf_status place_matrices(rt_model *m, rt_copy_matrices copy, hf_err *err) {
+    int64_t n = 0;
+    const size_t total = walk_matrix_copies(m, NULL, &n);
+    uint64_t avail = 0;
+    const int have_avail = copy == RT_COPY_AUTO && hf_mem_available(&avail);
+    const hf_thp_mode thp = copy == RT_COPY_AUTO ? hf_thp_mode_now() : HF_THP_UNKNOWN;
+    m->matrices = rt_matrix_copy_decide(copy, total, thp, have_avail, avail);
+    if (m->matrices != RT_MATRICES_HUGE_PAGES) return HF_OK;
+    placement pl = {.huge = 1};
+    hf_status st = run_walk(m, walk_matrix_copies, "matrices in huge pages", total, n, &pl, err);
+    if (st != HF_OK) return st;
+    m->matrix_mem = pl.mem;
+    m->matrix_bytes = pl.bytes;
+    m->n_matrix_copies = pl.count;
+    if (!pl.advised) m->matrices = RT_MATRICES_COPIED;
+    return HF_OK;
+}
+
+hf_status rt_model_repack(rt_model *m, rt_copy_matrices copy, hf_err *err) {
+    if (m->packed_mem || m->copied_mem || m->matrix_mem) return HF_OK;
+    placement packs = {0}, vectors = {0};
+    hf_status st = place_all(m, walk_packs, "Q8_0 matrices in 16-row groups", &packs, err);
+    if (st == HF_OK) st = place_all(m, walk_copies, "norm and bias tensors", &vectors, err);
+    m->packed_mem = packs.mem;
+    m->packed_bytes = packs.bytes;
+    m->n_packed_tensors = packs.count;
+    m->copied_mem = vectors.mem;
+    m->copied_bytes = vectors.bytes;
+    m->n_copied_tensors = vectors.count;
+    if (st == HF_OK) st = place_matrices(m, copy, err);
     return st;
 }

@@ -95,6 +95,18 @@ grep -q "kernels q8_0=ref, f16=ref;" "$TMP/isa.txt" || fail "--isa ref: kernel l
     fail "--isa ref: no max_isa in the json"
 echo "ok --isa ref"
 
+# --copy-matrices: always copies the f32 file's matrices (huge pages, or small ones where the
+# kernel refuses), never keeps them mapped; the header and the json say which.
+"$BIN" bench -m "$A" -p 0 -n 2 -r 1 -t 1 --copy-matrices always >"$TMP/cp.txt" 2>/dev/null || fail "--copy-matrices always"
+grep -Eq "; [0-9]+ matrices copied into (huge|small) pages" "$TMP/cp.txt" || fail "--copy-matrices always: $(head -2 "$TMP/cp.txt")"
+"$BIN" bench -m "$A" -p 0 -n 2 -r 1 -t 1 --copy-matrices always -o json 2>/dev/null |
+    grep -Eq '"copied_matrices": [1-9][0-9]*, "copied_matrix_bytes": [1-9][0-9]*, "matrices": "copied into' ||
+    fail "--copy-matrices always: json"
+"$BIN" bench -m "$A" -p 0 -n 2 -r 1 -t 1 --copy-matrices never -o json 2>/dev/null |
+    grep -q '"copied_matrices": 0, "copied_matrix_bytes": 0, "matrices": "read through the mapping (as asked)"' ||
+    fail "--copy-matrices never: json"
+echo "ok --copy-matrices"
+
 # ---- bad arguments: exit 2 with a message; a file that does not load: exit 1 ----
 expect_rc() { # RC NEEDLE ARGS...
     local want=$1 needle=$2
@@ -117,5 +129,6 @@ expect_rc 2 "every -p and -n value is 0" -m "$A" -p 0 -n 0
 expect_rc 2 "unexpected argument" "$A"
 expect_rc 2 "bad value 'avx3' for --isa" -m "$A" --isa avx3
 expect_rc 2 "needs a value" -m "$A" --isa
+expect_rc 2 "expected auto, never or always, got 'sometimes'" -m "$A" --copy-matrices sometimes
 expect_rc 1 "missing.gguf" -m "$TMP/missing.gguf"
 echo "all ok"
