@@ -243,6 +243,7 @@ static hf_status place_all(rt_model *m, walk_fn fn, const char *what, placement 
 static hf_status place_matrices(rt_model *m, rt_copy_matrices copy, hf_err *err) {
     int64_t n = 0;
     const size_t total = walk_matrix_copies(m, NULL, &n);
+    if (total == 0) return HF_OK; /* every matrix packed (m->matrices stays NONE): nothing to probe */
     uint64_t avail = 0;
     const int have_avail = copy == RT_COPY_AUTO && hf_mem_available(&avail);
     const hf_thp_mode thp = copy == RT_COPY_AUTO ? hf_thp_mode_now() : HF_THP_UNKNOWN;
