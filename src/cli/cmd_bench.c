@@ -334,8 +334,9 @@ typedef struct rl_job {
 
 static volatile uint64_t rl_sink;
 
-/* Sums a slice as one stream, or as 4 streams over its quarters in step (how the GEMV kernels
- * read a weight matrix: separate sequential streams read this machine's DRAM faster than one). */
+/* Sums a slice as one stream, or as 4 streams over its quarters in step. Why both: which
+ * pattern reads DRAM faster differs from one machine to the next (GEMV kernels have been tuned
+ * both ways, quant_pack_avx512.c), and the roofline is the faster of the two. */
 static void *rl_read(void *arg) {
     rl_job *j = arg;
     uint64_t a = 0, b = 0, c = 0, d = 0;

@@ -17,9 +17,11 @@
 #define UNROLL _Pragma("GCC unroll 8")
 
 /* One group (both halves, so a block's 544 bytes are read once, in order) against n_tok
- * (constant after inlining) tokens starting at t0. */
-static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, const qp_acts *x, int64_t t0,
-                                                              const int n_tok, float *y, int64_t ldy) {
+ * tokens starting at t0; prefetch (as n_tok, constant after inlining) hints each block
+ * QP_PREFETCH_BLOCKS ahead, for generation (gemv_in_order). */
+static inline __attribute__((always_inline)) void group_tile_hinted(const uint8_t *wp, const qp_acts *x, int64_t t0,
+                                                                     const int n_tok, float *y, int64_t ldy,
+                                                                     const int prefetch) {
     const int64_t nb = x->nb;
     qp_token tk[MAX_TOK];
     __m256 acc[2][MAX_TOK];
@@ -29,6 +31,7 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
     }
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *blk = qp_block_at(wp, b);
+        if (prefetch) qp_prefetch_ahead(blk);
         UNROLL for (int h = 0; h < 2; h++) {
             const uint8_t *q = blk + (size_t)h * 32;
             __m256i isum[MAX_TOK];
@@ -52,47 +55,21 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
     }
 }
 
-/* One token over n_groups groups as GEMV_STREAMS streams: groups j, j + q, j + 2q, ...
- * (q = n_groups / GEMV_STREAMS), each stream reading its own region of the matrix in order and
- * prefetching ahead of itself, as the AVX-512 kernel does (several sequential streams read DRAM
- * faster than one here); the activation words are re-broadcast from L1 for each, to stay
- * within 16 registers. */
-#define GEMV_STREAMS 4
+static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, const qp_acts *x, int64_t t0,
+                                                              const int n_tok, float *y, int64_t ldy) {
+    group_tile_hinted(wp, x, t0, n_tok, y, ldy, 0);
+}
 
-static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, float *y) {
-    const int64_t nb = x->nb, q = n_groups / GEMV_STREAMS;
-    const size_t gb = qp_group_bytes(nb * Q8_0_BLOCK);
-    const qp_token tk = qp_token_at(x, t0);
-    for (int64_t j = 0; j < q; j++) {
-        const uint8_t *g[GEMV_STREAMS];
-        __m256 acc[GEMV_STREAMS][2];
-        UNROLL for (int s = 0; s < GEMV_STREAMS; s++) {
-            g[s] = wp + (size_t)(j + s * q) * gb;
-            acc[s][0] = acc[s][1] = _mm256_setzero_ps();
-        }
-        for (int64_t b = 0; b < nb; b++) {
-            const __m256 xd = _mm256_set1_ps(tk.d[b]);
-            UNROLL for (int s = 0; s < GEMV_STREAMS; s++) {
-                const uint8_t *blk = qp_block_at(g[s], b);
-                qp_prefetch_ahead(blk);
-                UNROLL for (int h = 0; h < 2; h++) {
-                    const uint8_t *qb = blk + (size_t)h * 32;
-                    __m256i isum = qpy_isum0(tk.nsum[b]);
-                    UNROLL for (int i = 0; i < 8; i++)
-                        isum = qpy_mac(isum, qpy_prep(_mm256_loadu_si256((const __m256i *)(const void *)(qb + 64 * i))),
-                                       _mm256_set1_epi32(qp_load_word(tk.a[b].qs + 4 * i)));
-                    const __m256 dw =
-                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(qp_block_scales(blk) + h * 8)));
-                    acc[s][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, xd), acc[s][h]);
-                }
-            }
-        }
-        UNROLL for (int s = 0; s < GEMV_STREAMS; s++) {
-            _mm256_storeu_ps(y + (j + s * q) * QP_ROWS, acc[s][0]);
-            _mm256_storeu_ps(y + (j + s * q) * QP_ROWS + 8, acc[s][1]);
-        }
-    }
-    for (int64_t gi = q * GEMV_STREAMS; gi < n_groups; gi++) group_tile(wp + (size_t)gi * gb, x, t0, 1, y + gi * QP_ROWS, 0);
+/* One token (generation): the groups one after another, so the matrix is one sequential
+ * stream, each block hinting the one QP_PREFETCH_BLOCKS ahead. Why: on the 2-vCPU Zen 4 VM of
+ * 2026-12-03 (--isa avx2), Qwen2.5-0.5B's shape in q8_0, tg128 alternating builds: 36-37 t/s
+ * at 1 thread (0.76 of the bracketing read bandwidth) against 29-31 (0.61-0.62) with four
+ * streams (regions of the matrix read in step) hinting as now, and 28-29 (0.60) with one
+ * stream and no hints: a 32-byte word costs 6 integer instructions here, too slow for the
+ * hardware prefetchers alone, while the AVX-512 kernel needs no hints (quant_pack_avx512.c). */
+static void gemv_in_order(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, float *y) {
+    const size_t gb = qp_group_bytes(x->nb * Q8_0_BLOCK);
+    for (int64_t g = 0; g < n_groups; g++) group_tile_hinted(wp + (size_t)g * gb, x, t0, 1, y + g * QP_ROWS, 0, 1);
 }
 
 QP_DEFINE_TILE(1)
@@ -107,7 +84,7 @@ static const qp_tile_fn TILES[MAX_TOK + 1] = {NULL, tile_1, tile_2, tile_3};
 
 static void gemm_ymm(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
                      int64_t ldy) {
-    if (n_tok == 1) gemv_streams(wp, n_groups, x, t0, y);
+    if (n_tok == 1) gemv_in_order(wp, n_groups, x, t0, y);
     else qp_gemm_by_tiles(TILES, MAX_TOK, wp, n_groups, x, t0, n_tok, y, ldy);
 }
 
