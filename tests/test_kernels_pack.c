@@ -1,8 +1,8 @@
 /* Packed Q8_0 kernels (quant_pack.h): every kernel this CPU runs gives, for every output, the
  * bits of the Q8_0 row dot (q_dot_ref) on the unpacked rows (memcmp), over row lengths,
  * group counts and token counts that hit every tile remainder; and the best kernel the CPU
- * supports is the one chosen. Single tokens take a separate streaming path (4 streams of groups,
- * then the remaining groups), hence group counts past 4. */
+ * supports is the one chosen. Single tokens take a path of their own in the 256-bit kernels
+ * (the groups in order, with prefetch hints), hence token count 1 over several group counts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +126,7 @@ static void every_packed_kernel_gives_the_row_dot_bits(void **state) {
     for (int i = 0; i < n; i++) {
         printf("packed Q8_0 kernel '%s'\n", kernels[i]->impl);
         for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
-            for (int64_t g = 1; g <= 9; g += (g < 5 ? 1 : 4)) /* 1-3: remainders only; 4, 5, 9: streams */
+            for (int64_t g = 1; g <= 9; g += (g < 5 ? 1 : 4))
                 for (int64_t t = 1; t <= 19; t += (t < 10 ? 1 : 9)) check_kernel(kernels[i], ks[ki], g, t);
     }
 }

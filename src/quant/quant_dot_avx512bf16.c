@@ -77,13 +77,16 @@ DEFINE_PAIR_TILE(tile_pairs, TILE_R, TILE_C)
 DEFINE_PAIR_TILE(tile1_pairs, TILE_R, 1)
 DEFINE_TILE_GRID(gemm_pairs_tiles, uint16_t, uint16_t, tile_pairs, tile1_pairs, dot_bf16_pairs, TILE_R, TILE_C)
 
-/* One token: 4 rows j, j + q, j + 2q, j + 3q at a time (q = rows / 4), four sequential
- * streams through the matrix, which the prefetchers follow best (quant_dot_simd.h), each
- * prefetching ahead of itself (qd_prefetch_ahead). Each
- * row's 16 lanes are two 8-lane halves read with 32-byte loads (the same lanes, the same
- * arithmetic; see load_halves): 64-byte loads read this GEMV at 33-35 GB/s where the halves
- * read 42-47 (32000 x 1024 BF16 from malloc, 16-byte aligned; 1 thread, here). */
-#define GEMV_ROWS 4
+/* One token: 2 rows j, j + q at a time (q = rows / 2), two sequential streams through the
+ * matrix, each row's 16 lanes two 8-lane halves read with 32-byte loads (the same lanes, the
+ * same arithmetic; see load_halves): 64-byte loads read this GEMV at 33-35 GB/s where the
+ * halves read 42-47 (32000 x 1024 BF16 from malloc, 16-byte aligned; 1 thread). Why two rows
+ * and no software prefetch: on the 2-vCPU Zen 4 VM of 2026-12-03, Qwen2.5-0.5B's shape in bf16,
+ * tg128 alternating builds, 25.0-25.4 t/s at 1 thread (0.97-1.00 of the bracketing read
+ * bandwidth) against 16.8-18.7 (0.66-0.70) with four rows' streams each prefetching 1.5 KiB
+ * ahead, and 29.7-33.3 against 23.2-24.6 at 2 threads. Two rows still give four independent
+ * accumulator chains (each row's two halves), enough to hide vdpbf16ps's latency. */
+#define GEMV_ROWS 2
 
 static void gemv_pairs(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k,
                        float *y, int64_t ldy) {
@@ -101,7 +104,6 @@ static void gemv_pairs(const void *wv, size_t ws, int64_t nr, const void *xv, si
         for (int64_t i = 0; i < kl; i += PAIR_STEP) {
             const __m256bh xl = load8_pairs(x + i), xh = load8_pairs(x + i + PAIR_STEP / 2);
             UNROLL for (int r = 0; r < GEMV_ROWS; r++) {
-                qd_prefetch_ahead(wr[r] + i);
                 lo[r] = _mm256_dpbf16_ps(lo[r], load8_pairs(wr[r] + i), xl);
                 hi[r] = _mm256_dpbf16_ps(hi[r], load8_pairs(wr[r] + i + PAIR_STEP / 2), xh);
             }

@@ -110,12 +110,15 @@ DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf
 
 /* Single tokens (generation): GEMV_ROWS rows at a time, one accumulator chain each, because one
  * row's chain of fused multiply-adds is latency-bound (4 cycles a step: 9-15 GB/s on a 32 MiB F16
- * matrix here). The rows are j, j + q, j + 2q, ... (q = rows / GEMV_ROWS), so every stream walks
- * its own region of the matrix in order: 4 adjacent rows read from DRAM at 14-19 GB/s (the
- * prefetchers do not follow interleaved streams inside a page), 4 separate streams at 32-38 GB/s
- * (bench_kernels 32000 1024 1, F16, 1 thread). Each row also prefetches ahead of itself
- * (qd_prefetch_ahead, quant_dot_tiles.h). */
-#define GEMV_ROWS 4
+ * matrix). The rows are j and j + q (q = rows / 2), so each stream walks its own region of
+ * the matrix in order (adjacent rows, interleaved inside a page, read DRAM at half the speed),
+ * and there is no software prefetch. Why two and no hints: on the 2-vCPU Zen 4 VM of
+ * 2026-12-03, Qwen2.5-0.5B's shape in f16, tg128 alternating builds: 21.4-22.1 t/s at 1 thread
+ * (0.84-0.86 of the bracketing read bandwidth) against 15.8-17.6 (0.61-0.68) with four streams
+ * each prefetching 1.5 KiB ahead; three rows 19.3-21.7, two rows with the hints 18.7-20.5 at
+ * --isa avx2 against 23.7-25.2 without (bf16 there: 19.3-21.6 against 21.9-24.2). A harness over
+ * the same 942 MiB put 2 and 3 streams at 0.85 of the read bandwidth, 4 at 0.77, 1 at 0.68. */
+#define GEMV_ROWS 2
 #define DEFINE_SIMD_GEMV_STREAMS(name, elem_t, load8, load1, dot)                                  \
     static void name(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k, \
                      float *y, int64_t ldy) {                                                      \
@@ -133,8 +136,6 @@ DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf
             const int64_t per_line = 64 / (int64_t)sizeof(elem_t);                                 \
             int64_t i = 0;                                                                         \
             for (; i + per_line <= kl; i += per_line) {                                            \
-                UNROLL for (int r = 0; r < GEMV_ROWS; r++)                                         \
-                    qd_prefetch_ahead(wr[r] + i);                                                  \
                 UNROLL for (int64_t e = 0; e < per_line; e += Q_DOT_LANES) {                       \
                     const __m256 xv8 = _mm256_loadu_ps(x + i + e);                                 \
                     UNROLL for (int r = 0; r < GEMV_ROWS; r++) acc[r] = _mm256_fmadd_ps(load8(wr[r] + i + e), xv8, acc[r]); \

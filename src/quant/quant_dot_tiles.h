@@ -55,20 +55,6 @@ static float hsum_ref_order(__m256 acc) {
         else gemm(w, ws, nr, x, xs, nt, k, y, ldy);                                                \
     }
 
-/* ==== GEMV prefetch ==== */
-/* A GEMV row stream prefetches the cache line QD_GEMV_PREFETCH bytes ahead of the one it
- * reads, once per line. Why: the out-of-order window covers few lines (a BF16 step takes 4
- * instructions on AVX2), too few for the hardware prefetchers alone to keep DRAM busy. Whole
- * decodes alternating on the 2-vCPU Zen 4 VM: at --isa avx2, f16 0.585 -> 0.628 and bf16
- * 0.817 -> 0.922 of the roofline (medians of 4), the AVX-512 build of that code (f16) within
- * noise; the AVX512_BF16 pair GEMV, synth bf16 tg64 65-76 -> 81-92 t/s in six alternations
- * (768 and 3072 bytes ahead did worse). Hints past a row's end are harmless and the address
- * is an integer, as it may lie outside the allocation. */
-#define QD_GEMV_PREFETCH 1536
-static inline void qd_prefetch_ahead(const void *p) {
-    _mm_prefetch((const char *)((uintptr_t)p + QD_GEMV_PREFETCH), _MM_HINT_T0);
-}
-
 /* ==== 8-element loads as floats (exact widenings) ==== */
 static inline __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
