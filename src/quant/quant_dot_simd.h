@@ -133,6 +133,7 @@ DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf
                 wr[r] = (const elem_t *)(w + (size_t)(j + r * q) * ws);                            \
                 acc[r] = _mm256_setzero_ps();                                                      \
             }                                                                                      \
+            /* a cache line per step, unrolled (it once carried a prefetch hint per line) */       \
             const int64_t per_line = 64 / (int64_t)sizeof(elem_t);                                 \
             int64_t i = 0;                                                                         \
             for (; i + per_line <= kl; i += per_line) {                                            \

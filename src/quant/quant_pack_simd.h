@@ -14,26 +14,6 @@ static inline int32_t qp_load_word(const int8_t *p) {
     return v;
 }
 
-/* What the 256-bit kernels' GEMV does per block (quant_pack_ymm.h): prefetch the block
- * QP_PREFETCH_BLOCKS ahead of it (1.6 KiB), one hint per cache line that block's 544 bytes touch
- * (QP_BLOCK_LINES: 9, whether it starts at 0 or 32 mod 64, the two places blocks start). Why:
- * the out-of-order window spans too few cache lines for the hardware prefetchers alone to keep
- * DRAM busy where a 32-byte weight word costs 6 integer instructions (AVX2). Measured on the
- * 2-vCPU Zen 4 VM, whole q8_0 decodes of `hf2gguf bench` alternating, then with four streams
- * per GEMV: AVX2 tier 0.48-0.52 of the streaming-read roofline without the hints, 0.66-0.71
- * with 2-4 blocks ahead (8 blocks: 0.57), when the scales were still stored after all the
- * quants; 0.72-0.77 -> 0.85-0.90 with each block's scales beside its quants. With one stream
- * (2026-12-03) the hints still gain (0.60 -> 0.76); the AVX-512 kernel does better without
- * them (quant_pack_avx512.c). Hints past the matrix's end are harmless (a prefetch never
- * faults); the address is computed as an integer, as it may lie outside the allocation. */
-#define QP_PREFETCH_BLOCKS 3
-#define QP_BLOCK_LINES ((QP_BLOCK_BYTES + 32 + 63) / 64) /* lines a block at 32 mod 64 touches */
-
-static inline void qp_prefetch_ahead(const uint8_t *block) {
-    const uintptr_t ahead = (uintptr_t)block + QP_PREFETCH_BLOCKS * QP_BLOCK_BYTES;
-    for (int l = 0; l < QP_BLOCK_LINES; l++) __builtin_prefetch((const void *)(ahead + 64 * (uintptr_t)l), 0, 3);
-}
-
 /* Where token t's operands start: its Q8_0 blocks, their scales as floats and -128 * sums. */
 typedef struct qp_token {
     const q_block_q8_0 *a;
