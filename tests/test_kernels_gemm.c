@@ -1,7 +1,8 @@
-/* Matmul tiles (q_gemm_fn) are bit-identical to one reference dot per output, for every weight
- * type, on row and token counts that hit every tile shape and every remainder path (rows not a
- * multiple of the tile, odd token counts, k with a tail past the 8 lanes), and the fast path is
- * the one chosen where the CPU has it. Compared with memcmp. */
+/* Matmul tiles (q_gemm_fn) and one-token GEMVs in every layout are bit-identical to one
+ * reference dot per output, for every weight type, on row and token counts that hit every tile
+ * shape and every remainder path (rows not a multiple of the tile or of the GEMV's row streams,
+ * odd token counts, k with a tail past the 8 lanes), and the fast path is the one chosen where
+ * the CPU has it. Compared with memcmp. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,16 @@ static void check_type(uint32_t type, const q_dot_traits *impl) {
                     fail_msg("%s %s gemm differs from the reference dots: rows %lld tokens %lld k %lld",
                              hf_type_info(type)->name, impl->impl, (long long)nr, (long long)nt, (long long)k);
                 compared++;
+                for (int l = 0; nt == 1 && l < Q_GEMV_COUNT; l++) {
+                    if (!impl->gemv[l]) continue;
+                    memset(got, 0, (size_t)(nt * ldy) * sizeof(float));
+                    impl->gemv[l](w, ws, nr, x, xs, nt, k, got, ldy);
+                    if (memcmp(want, got, (size_t)(nt * ldy) * sizeof(float)))
+                        fail_msg("%s %s GEMV layout %s differs from the reference dots: rows %lld k %lld",
+                                 hf_type_info(type)->name, impl->impl, q_gemv_layout_name((q_gemv_layout)l),
+                                 (long long)nr, (long long)k);
+                    compared++;
+                }
                 free(want);
                 free(got);
             }
@@ -88,6 +99,9 @@ static void every_fast_gemm_is_bit_identical_to_the_reference(void **state) {
         else assert_string_equal(q_dot_best(TYPES[i])->impl, q_cpu_has_avx512vnni() ? "avx512" : "avx2");
         for (int j = 0; j + 1 < n; j++) { /* the last one is the reference */
             printf("%s: gemm '%s'\n", hf_type_info(TYPES[i])->name, impls[j]->impl);
+            /* the float types' fast kernels offer both GEMV layouts for rt_tune to time */
+            if (TYPES[i] != HF_TYPE_Q8_0) assert_non_null(impls[j]->gemv[Q_GEMV_MANY]);
+            assert_non_null(impls[j]->gemv[Q_GEMV_FEW]);
             check_type(TYPES[i], impls[j]);
         }
     }

@@ -1,8 +1,8 @@
 /* Packed Q8_0 kernels (quant_pack.h): every kernel this CPU runs gives, for every output, the
  * bits of the Q8_0 row dot (q_dot_ref) on the unpacked rows (memcmp), over row lengths,
  * group counts and token counts that hit every tile remainder; and the best kernel the CPU
- * supports is the one chosen. Single tokens take a path of their own in the 256-bit kernels
- * (the groups in order, with prefetch hints), hence token count 1 over several group counts. */
+ * supports is the one chosen. Single tokens take paths of their own (quant_dot.h's GEMV layouts:
+ * the groups in order, or four streams), hence token count 1 over many group counts in each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +29,9 @@ static void random_weight_rows(q_block_q8_0 *w, int64_t n_blocks) {
     }
 }
 
-static void check_kernel(const qp_kernel *kern, int64_t k, int64_t n_groups, int64_t n_tok) {
+/* fn (kern's gemm, or one of its GEMV layouts with n_tok 1, named by what) on random rows. */
+static void check_fn(const qp_kernel *kern, qp_gemm_fn fn, const char *what, int64_t k, int64_t n_groups,
+                     int64_t n_tok) {
     const int64_t nb = k / Q8_0_BLOCK, n_rows = n_groups * QP_ROWS;
     const size_t row_bytes = (size_t)nb * sizeof(q_block_q8_0);
     q_block_q8_0 *w = malloc((size_t)n_rows * row_bytes);
@@ -52,14 +54,14 @@ static void check_kernel(const qp_kernel *kern, int64_t k, int64_t n_groups, int
     const qp_acts acts = {(const uint8_t *)x, row_bytes, xd, xn, nb};
     const int64_t ldy = n_rows + 3;
     float *y = malloc((size_t)(n_tok * ldy) * sizeof(float));
-    kern->gemm(packed, n_groups, &acts, t0, n_tok, y, ldy);
+    fn(packed, n_groups, &acts, t0, n_tok, y, ldy);
     const q_dot_fn dot = q_dot_ref(HF_TYPE_Q8_0)->dot;
     for (int64_t t = 0; t < n_tok; t++)
         for (int64_t r = 0; r < n_rows; r++) {
             const float want = dot(w + r * nb, x + (t0 + t) * nb, k), got = y[t * ldy + r];
             if (memcmp(&want, &got, sizeof want) != 0)
-                fail_msg("%s k=%lld groups=%lld tokens=%lld: row %lld token %lld: %.9g, row dot %.9g", kern->impl,
-                         (long long)k, (long long)n_groups, (long long)n_tok, (long long)r, (long long)t, (double)got,
+                fail_msg("%s %s k=%lld groups=%lld tokens=%lld: row %lld token %lld: %.9g, row dot %.9g", kern->impl,
+                         what, (long long)k, (long long)n_groups, (long long)n_tok, (long long)r, (long long)t, (double)got,
                          (double)want);
         }
     free(w);
@@ -127,7 +129,15 @@ static void every_packed_kernel_gives_the_row_dot_bits(void **state) {
         printf("packed Q8_0 kernel '%s'\n", kernels[i]->impl);
         for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
             for (int64_t g = 1; g <= 9; g += (g < 5 ? 1 : 4))
-                for (int64_t t = 1; t <= 19; t += (t < 10 ? 1 : 9)) check_kernel(kernels[i], ks[ki], g, t);
+                for (int64_t t = 1; t <= 19; t += (t < 10 ? 1 : 9)) check_fn(kernels[i], kernels[i]->gemm, "gemm", ks[ki], g, t);
+        /* one token in each GEMV layout, over group counts below, at and past its streams */
+        for (int l = 0; l < Q_GEMV_COUNT; l++) {
+            if (!kernels[i]->gemv[l]) continue;
+            for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+                for (int64_t g = 1; g <= 13; g++)
+                    check_fn(kernels[i], kernels[i]->gemv[l], q_gemv_layout_name((q_gemv_layout)l), ks[ki], g, 1);
+        }
+        if (kernels[i]->isa != Q_ISA_REF) assert_non_null(kernels[i]->gemv[Q_GEMV_MANY]); /* for rt_tune */
     }
 }
 

@@ -82,8 +82,27 @@ static void check_matrices_placed(const rt_model *m, const char *path) {
     }
 }
 
-static float *eval_logits_copy(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack,
-                               rt_copy_matrices copy, q_isa max_isa) {
+/* The context's GEMV layouts are what its pick asks for: FEW everywhere, MANY wherever the kernel
+ * has it, or (timed) a layout the kernel has, timed where it has two. */
+static void check_gemv_report(const rt_ctx *c, rt_gemv_pick pick, const char *path) {
+    const rt_kernel_set *ks = rt_ctx_kernels(c);
+    const rt_gemv_report *g = rt_ctx_gemv(c);
+    for (uint32_t k = 0; k <= HF_TYPE_COUNT; k++) {
+        const rt_gemv_choice *ch = k == HF_TYPE_COUNT ? &g->packed : &g->row[k];
+        if (!ch->present) continue;
+        const int has_many = k == HF_TYPE_COUNT ? ks->packed->gemv[Q_GEMV_MANY] != NULL : ks->dot[k]->gemv[Q_GEMV_MANY] != NULL;
+        const q_gemv_layout used = k == HF_TYPE_COUNT ? ks->packed_gemv : ks->gemv[k];
+        const int streams = k == HF_TYPE_COUNT ? ks->packed->gemv_streams[used] : ks->dot[k]->gemv_streams[used];
+        if (used != ch->layout || streams != ch->streams) fail_msg("%s: GEMV report disagrees with the kernel set", path);
+        if (pick == RT_GEMV_FEW && used != Q_GEMV_FEW) fail_msg("%s: --gemv few not followed", path);
+        if (pick == RT_GEMV_MANY && has_many && used != Q_GEMV_MANY) fail_msg("%s: --gemv many not followed", path);
+        if (ch->timed != (pick == RT_GEMV_TIMED && has_many)) fail_msg("%s: GEMV timed %d with pick %d", path, ch->timed, pick);
+        if (ch->timed && !(ch->ms[0] > 0 && ch->ms[1] > 0 && ch->bytes > 0)) fail_msg("%s: GEMV timings missing", path);
+    }
+}
+
+static float *eval_logits_gemv(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack,
+                               rt_copy_matrices copy, q_isa max_isa, rt_gemv_pick gemv) {
     hf_err err = {0};
     rt_model *m;
     rt_model_params mp = rt_model_default_params();
@@ -102,8 +121,10 @@ static float *eval_logits_copy(const char *path, int threads, int64_t ubatch, ui
     p.n_ubatch = ubatch;
     p.kv_type = kv_type;
     p.max_isa = max_isa;
+    p.gemv = gemv;
     rt_ctx *c;
     if (rt_ctx_new(&c, m, &p, &err) != HF_OK) fail_msg("ctx: %s", err.msg);
+    check_gemv_report(c, gemv, path);
     if (rt_ctx_kernels(c)->packed->isa != q_cpu_top_isa(max_isa))
         fail_msg("%s: a context capped at %s runs the packed kernel %s", path, q_isa_name(max_isa),
                  rt_ctx_kernels(c)->packed->impl);
@@ -115,6 +136,11 @@ static float *eval_logits_copy(const char *path, int threads, int64_t ubatch, ui
     rt_ctx_free(c);
     rt_model_free(m);
     return out;
+}
+
+static float *eval_logits_copy(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack,
+                               rt_copy_matrices copy, q_isa max_isa) {
+    return eval_logits_gemv(path, threads, ubatch, kv_type, repack, copy, max_isa, RT_GEMV_TIMED);
 }
 
 /* Every matrix copied, whatever this machine's huge pages: the bit-identity checks below then
@@ -295,6 +321,34 @@ static void every_kernel_tier_the_cpu_runs_gives_the_plain_c_logits(void **state
         }
 }
 
+/* Both GEMV layouts (few and many streams, quant_dot.h) and the timed choice give the same bits
+ * for every weight type, packed Q8_0 groups and rows read through the mapping, in both QKV
+ * layouts, at 1 and 2 threads, with every matmul a GEMV (micro-batches of one token). */
+static void every_gemv_layout_gives_the_same_logits(void **state) {
+    (void)state;
+    static const rt_gemv_pick picks[3] = {RT_GEMV_FEW, RT_GEMV_MANY, RT_GEMV_TIMED};
+    for (int i = 0; i < 4; i++)
+        for (int fused = 0; fused <= 1; fused++) {
+            fx_spec s = fx_default(WTYPES[i], fused ? FX_FUSED : FX_SEPARATE, 1);
+            char name[64];
+            snprintf(name, sizeof name, "gemv_%u_%d.gguf", WTYPES[i], fused);
+            const char *path = fx_write_tmp(&s, name);
+            float *ref = eval_logits_gemv(path, 1, 1, HF_TYPE_F32, 1, RT_COPY_ALWAYS, Q_ISA_BEST, RT_GEMV_FEW);
+            for (int repack = 0; repack <= 1; repack++)
+                for (int threads = 1; threads <= 2; threads++)
+                    for (int pi = 0; pi < 3; pi++) {
+                        float *l = eval_logits_gemv(path, threads, 1, HF_TYPE_F32, repack, RT_COPY_ALWAYS, Q_ISA_BEST,
+                                                    picks[pi]);
+                        char what[96];
+                        snprintf(what, sizeof what, "type %s fused %d repack %d threads %d gemv %s",
+                                 hf_type_info(WTYPES[i])->name, fused, repack, threads, rt_gemv_pick_name(picks[pi]));
+                        assert_same_bits(ref, l, logits_bytes(&s), what);
+                        free(l);
+                    }
+            free(ref);
+        }
+}
+
 /* ==== Naive double-precision reference (independent of rt_forward.c) ==== */
 
 static double *dequant_rows(const rt_tensor *t) {
@@ -470,6 +524,7 @@ int main(void) {
         cmocka_unit_test(repacked_q8_0_matrices_give_the_row_by_row_logits),
         cmocka_unit_test(copied_float_matrices_give_the_mapped_logits),
         cmocka_unit_test(every_kernel_tier_the_cpu_runs_gives_the_plain_c_logits),
+        cmocka_unit_test(every_gemv_layout_gives_the_same_logits),
         cmocka_unit_test(f32_forward_matches_a_naive_double_precision_forward),
         cmocka_unit_test(neox_rope_arch_matches_the_naive_forward),
         cmocka_unit_test(reduced_precision_types_stay_close_to_the_naive_forward),

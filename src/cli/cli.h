@@ -7,6 +7,7 @@
 
 #include "quant/quant_dot.h"
 #include "runtime/rt_model.h"
+#include "runtime/rt_tune.h"
 
 typedef struct cli_command {
     const char *name;
@@ -46,6 +47,16 @@ int cli_parse_copy_matrices(const char *cmd, const char *s, rt_copy_matrices *ou
     "                      F32/F16/BF16 matrices: copy into huge pages at load (auto: where\n" \
     "                      transparent huge pages are on and the copy takes at most half of\n" \
     "                      the available memory) or read them through the mapping\n"
+
+/* Parses a --gemv value (auto, few, many: rt_tune.h); 0 with a message naming `cmd`. */
+int cli_parse_gemv(const char *cmd, const char *s, rt_gemv_pick *out);
+/* The --gemv help lines of run and bench. */
+#define CLI_GEMV_HELP \
+    "  --gemv auto|few|many\n" \
+    "                      how one-token matmuls read the weights: few streams per thread (1\n" \
+    "                      for Q8_0, 2 for F16/BF16/F32) or many (4); auto (default): time\n" \
+    "                      both on the model's matrices at load and keep the faster (the\n" \
+    "                      results are the same bits either way)\n"
 
 /* Prints "hf2gguf: <msg>" to stderr; the one error format of the CLI. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -70,6 +70,12 @@ int cli_parse_copy_matrices(const char *cmd, const char *s, rt_copy_matrices *ou
     return 0;
 }
 
+int cli_parse_gemv(const char *cmd, const char *s, rt_gemv_pick *out) {
+    if (s && rt_gemv_pick_parse(s, out)) return 1;
+    cli_error("%s: --gemv: expected auto, few or many, got '%s'", cmd, s ? s : "");
+    return 0;
+}
+
 int cli_default_threads(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > 16 ? 16 : (int)n;

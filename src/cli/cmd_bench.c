@@ -64,6 +64,7 @@ typedef struct bench_opts {
     int no_repack;
     q_isa max_isa; /* --isa */
     rt_copy_matrices copy_matrices; /* --copy-matrices */
+    rt_gemv_pick gemv;              /* --gemv */
 } bench_opts;
 
 static void bench_usage(FILE *out) {
@@ -86,6 +87,7 @@ static void bench_usage(FILE *out) {
           "                      row instead of repacked into 16-row groups, norms and biases\n"
           "                      not copied out at load\n"
           CLI_COPY_MATRICES_HELP
+          CLI_GEMV_HELP
           "  --isa TIER          use no kernels above TIER (ref, avx2, avxvnni, avx512; default: the\n"
           "                      best this CPU runs), e.g. to measure what an AVX2-only CPU runs\n"
           "Lists may also be given by repeating an option. A progress line goes to stderr when it\n"
@@ -164,6 +166,10 @@ static int parse_args(bench_opts *o, int argc, char **argv) {
         }
         if (!strcmp(argv[i], "--copy-matrices")) {
             if (!cli_parse_copy_matrices("bench", argv[++i], &o->copy_matrices)) return 2;
+            continue;
+        }
+        if (!strcmp(argv[i], "--gemv")) {
+            if (!cli_parse_gemv("bench", argv[++i], &o->gemv)) return 2;
             continue;
         }
         int r = parse_option(o, argv[i], argv[i + 1]);
@@ -472,6 +478,23 @@ static const char *kernel_name(const bench_run *r, const bench_model *b, uint32_
     return r->ks.dot[type] ? r->ks.dot[type]->impl : "none";
 }
 
+/* The first test of model mi at each thread count: where its GEMV layouts are reported. */
+static const bench_test *first_test_at(const bench_run *r, int mi, int threads) {
+    for (int i = 0; i < r->n_tests; i++)
+        if (r->tests[i].model == mi && r->tests[i].threads == threads) return &r->tests[i];
+    return NULL;
+}
+
+static void print_gemv_md(const bench_run *r, int mi) {
+    for (int i = 0; i < r->o->t.n; i++) {
+        const bench_test *t = first_test_at(r, mi, (int)r->o->t.v[i]);
+        char text[512];
+        if (!t || !*rt_gemv_report_text(rt_ctx_gemv(t->ctx), text, sizeof text)) continue;
+        printf("    GEMV layouts at %d thread%s (--gemv %s): %s\n", t->threads, t->threads == 1 ? "" : "s",
+               rt_gemv_pick_name(r->o->gemv), text);
+    }
+}
+
 static void print_md(const bench_run *r) {
     const bench_opts *o = r->o;
     char cpu[256];
@@ -498,6 +521,7 @@ static void print_md(const bench_run *r) {
         else if (b->m->matrices != RT_MATRICES_NONE)
             printf("; matrices %s", rt_matrix_place_text(b->m->matrices));
         printf("; weights read per generated token %.2f MiB\n", (double)b->read_bytes / (double)(1u << 20));
+        print_gemv_md(r, i);
     }
     if (o->roofline) {
         printf("  roofline: streaming read of %lld MiB, best of %d passes:", (long long)o->roofline_mib, ROOFLINE_PASSES);
@@ -532,6 +556,22 @@ static void print_md(const bench_run *r) {
         }
         printf("\n");
     }
+}
+
+/* {"f16": {"layout": "many", "streams": 4, "timed_ms": [few, many]}, ...}; timed_ms null when
+ * the layout was not timed. */
+static void print_gemv_json(const rt_gemv_report *g) {
+    printf("{");
+    int n = 0;
+    for (uint32_t k = 0; k <= HF_TYPE_COUNT; k++) {
+        const rt_gemv_choice *c = k == HF_TYPE_COUNT ? &g->packed : &g->row[k];
+        if (!c->present) continue;
+        printf("%s\"%s\": {\"layout\": \"%s\", \"streams\": %d, \"timed_ms\": ", n++ ? ", " : "",
+               k == HF_TYPE_COUNT ? "q8_0_groups" : type_name(k), q_gemv_layout_name(c->layout), c->streams);
+        if (c->timed) printf("[%.4f, %.4f]}", c->ms[Q_GEMV_FEW], c->ms[Q_GEMV_MANY]);
+        else printf("null}");
+    }
+    printf("}");
 }
 
 static void print_json(const bench_run *r) {
@@ -597,7 +637,8 @@ static void print_json(const bench_run *r) {
         for (int64_t k = 0; k < o->reps; k++) printf("%s%.0f", k ? ", " : "", t->secs[k] * 1e9);
         printf("], \"samples_ts\": [");
         for (int64_t k = 0; k < o->reps; k++) printf("%s%.4f", k ? ", " : "", (double)t->n_tokens / t->secs[k]);
-        printf("], \"avg_ts\": %.4f, \"stddev_ts\": %.4f", mean, sd);
+        printf("], \"avg_ts\": %.4f, \"stddev_ts\": %.4f, \"gemv\": ", mean, sd);
+        print_gemv_json(rt_ctx_gemv(t->ctx));
         if (t->is_tg) {
             double g = tg_gbs(r, t, mean);
             printf(", \"gb_per_s\": %.4f", g);
@@ -655,6 +696,7 @@ static hf_status build_tests(bench_run *r, hf_err *err) {
         cp.n_ubatch = t->is_tg ? 1 : t->ub;
         cp.kv_type = o->kv_type;
         cp.max_isa = o->max_isa;
+        cp.gemv = o->gemv;
         cp.n_threads = t->threads;
         t->secs = calloc((size_t)o->reps, sizeof *t->secs);
         if (!t->secs) return hf_fail(err, HF_ERR_NOMEM, "out of memory");

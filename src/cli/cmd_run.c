@@ -47,6 +47,7 @@ static void run_usage(FILE *out) {
           "                     row instead of repacked into 16-row groups, norms and biases not\n"
           "                     copied out at load (same results, slower)\n"
           CLI_COPY_MATRICES_HELP
+          CLI_GEMV_HELP
           "  --dump-logits FILE raw little-endian float32 logits, one row of n_vocab per\n"
           "                     evaluated position (prompt positions included), in order\n"
           "  --isa TIER         use no kernels above TIER (ref, avx2, avxvnni, avx512; default: the\n"
@@ -120,6 +121,10 @@ static int parse_args(run_opts *o, int argc, char **argv) {
             }
             if (!strcmp(argv[i], "--copy-matrices")) {
                 if (!cli_parse_copy_matrices("run", argv[++i], &o->mp.copy_matrices)) return 2;
+                continue;
+            }
+            if (!strcmp(argv[i], "--gemv")) {
+                if (!cli_parse_gemv("run", argv[++i], &o->cp.gemv)) return 2;
                 continue;
             }
             int r = parse_option(o, argv[i], argv[i + 1]);
@@ -268,6 +273,9 @@ static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *
                 rt_matrix_place_text(m->matrices), (double)m->matrix_bytes / (double)(1u << 20));
     else if (m->matrices != RT_MATRICES_NONE)
         fprintf(stderr, "hf2gguf run: matrices %s\n", rt_matrix_place_text(m->matrices));
+    char gemv[512];
+    rt_gemv_report_text(rt_ctx_gemv(c), gemv, sizeof gemv);
+    if (*gemv) fprintf(stderr, "hf2gguf run: GEMV layouts (--gemv %s): %s\n", rt_gemv_pick_name(o->cp.gemv), gemv);
 }
 
 /* The file's tokenizer; with --tokens a file without one still runs (ids

@@ -131,22 +131,25 @@ static float dot_bf16_pairs_ref(const void *wv, const void *xv, int64_t k) {
 }
 DEFINE_REF_GEMM(gemm_bf16_pairs_ref, dot_bf16_pairs_ref)
 
+/* A reference has one GEMV layout: its gemm, row after row (one stream). */
+#define REF_GEMV(gemm) {gemm, NULL}, {1, 0}
+
 /* Rows indexed by order and weight type; a row with dot == NULL is unsupported. To add
  * a type: its activation type, a reference dot, and q_from_f32 support for the
  * activation type in quant.c. The axpy and wsum are element-wise, so the same in every order. */
 static const q_dot_traits DOT_REF[Q_ORDER_COUNT][HF_TYPE_COUNT] = {
     [Q_ORDER_LANES] =
         {
-            [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref, wsum_f32_ref, Q_ORDER_LANES, Q_ISA_REF},
-            [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref, wsum_f16_ref, Q_ORDER_LANES, Q_ISA_REF},
+            [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_ref, "ref", gemm_f32_ref, axpy_f32_ref, wsum_f32_ref, Q_ORDER_LANES, Q_ISA_REF, REF_GEMV(gemm_f32_ref)},
+            [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_ref, "ref", gemm_f16_ref, axpy_f16_ref, wsum_f16_ref, Q_ORDER_LANES, Q_ISA_REF, REF_GEMV(gemm_f16_ref)},
             [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_ref, "ref", gemm_bf16_ref, axpy_bf16_ref, wsum_bf16_ref,
-                              Q_ORDER_LANES, Q_ISA_REF},
-            [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL, NULL, Q_ORDER_LANES, Q_ISA_REF},
+                              Q_ORDER_LANES, Q_ISA_REF, REF_GEMV(gemm_bf16_ref)},
+            [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_ref, "ref", gemm_q8_0_ref, NULL, NULL, Q_ORDER_LANES, Q_ISA_REF, REF_GEMV(gemm_q8_0_ref)},
         },
     [Q_ORDER_BF16_PAIRS] =
         {
             [HF_TYPE_BF16] = {Q_ACT_BF16_BITS, dot_bf16_pairs_ref, "ref-pairs", gemm_bf16_pairs_ref, axpy_bf16_ref,
-                              wsum_bf16_ref, Q_ORDER_BF16_PAIRS, Q_ISA_REF},
+                              wsum_bf16_ref, Q_ORDER_BF16_PAIRS, Q_ISA_REF, REF_GEMV(gemm_bf16_pairs_ref)},
         },
 };
 
@@ -337,6 +340,11 @@ const q_dot_traits *q_dot_pick(uint32_t wtype, q_isa max_isa) {
     for (int i = 0; i < n; i++)
         if (t[i]->isa <= max_isa) return t[i];
     return NULL;
+}
+
+const char *q_gemv_layout_name(q_gemv_layout layout) {
+    static const char *const NAMES[Q_GEMV_COUNT] = {"few", "many"};
+    return (unsigned)layout < Q_GEMV_COUNT ? NAMES[layout] : "?";
 }
 
 /* ==== Tiers ==== */

@@ -111,15 +111,32 @@ typedef void (*q_axpy_fn)(float *y, float a, const void *x, int64_t n);
  * y kept in registers across the rows (attention's weighted sum of V rows); NULL for Q8_0. */
 typedef void (*q_wsum_fn)(float *y, const float *a, const void *rows, size_t row_stride, int64_t n_rows, int64_t n);
 
+/* ==== GEMV layouts ====
+ * How a one-token matmul (generation) walks the weights: a fast kernel offers a layout with
+ * few sequential streams per thread and one with more (rows or groups far apart in the matrix,
+ * read in step). Which reads DRAM faster is a property of the machine, not of the arithmetic:
+ * on the 2-vCPU Zen 4 VM of 2026-12-03 one or two streams did (F16 tg128 at 1 thread: 0.85 of
+ * the read bandwidth against 0.61-0.68 with four), on the Zen 5 VM of the same day four did
+ * (0.88-0.93 against 0.75). Every layout computes each output with the same bits, so the
+ * runtime times them on the model's own matrices when a context is made (rt_tune.h). */
+typedef enum q_gemv_layout { Q_GEMV_FEW = 0, Q_GEMV_MANY = 1, Q_GEMV_COUNT } q_gemv_layout;
+
+/* "few", "many". */
+const char *q_gemv_layout_name(q_gemv_layout layout);
+
 typedef struct q_dot_traits {
     uint32_t act_type; /* activation type the weight row is multiplied with */
     q_dot_fn dot;      /* scalar reference or a bit-identical fast path */
     const char *impl;  /* "ref", "ref-pairs", "avx2", "avx512", "avx512bf16": for logs, benches */
-    q_gemm_fn gemm;    /* the same products, several at a time */
+    q_gemm_fn gemm;    /* the same products, several at a time (one token: gemv[Q_GEMV_FEW]) */
     q_axpy_fn axpy;
     q_wsum_fn wsum;
     q_dot_order order; /* the arithmetic: the reference it matches is q_dot_ref_order(wtype, order) */
     q_isa isa;         /* the tier it is built for */
+    /* One token (n_tok 1) in each layout the kernel has: [Q_GEMV_FEW] always set, [Q_GEMV_MANY]
+     * NULL where it has one; gemv_streams: the sequential streams each walks per row range. */
+    q_gemm_fn gemv[Q_GEMV_COUNT];
+    uint8_t gemv_streams[Q_GEMV_COUNT];
 } q_dot_traits;
 
 /* Plain C reference for a weight type in the lane order; NULL if the type is not supported. */

@@ -77,38 +77,38 @@ DEFINE_PAIR_TILE(tile_pairs, TILE_R, TILE_C)
 DEFINE_PAIR_TILE(tile1_pairs, TILE_R, 1)
 DEFINE_TILE_GRID(gemm_pairs_tiles, uint16_t, uint16_t, tile_pairs, tile1_pairs, dot_bf16_pairs, TILE_R, TILE_C)
 
-/* One token: 2 rows j, j + q at a time (q = rows / 2), two sequential streams through the
- * matrix, each row's 16 lanes two 8-lane halves read with 32-byte loads (the same lanes, the
- * same arithmetic; see load_halves): 64-byte loads read this GEMV at 33-35 GB/s where the
- * halves read 42-47 (32000 x 1024 BF16 from malloc, 16-byte aligned; 1 thread). Why two rows
- * and no software prefetch: on the 2-vCPU Zen 4 VM of 2026-12-03, Qwen2.5-0.5B's shape in bf16,
- * tg128 alternating builds, 25.0-25.4 t/s at 1 thread (0.97-1.00 of the bracketing read
- * bandwidth) against 16.8-18.7 (0.66-0.70) with four rows' streams each prefetching 1.5 KiB
- * ahead, and 29.7-33.3 against 23.2-24.6 at 2 threads. Two rows still give four independent
- * accumulator chains (each row's two halves), enough to hide vdpbf16ps's latency. */
-#define GEMV_ROWS 2
+/* One token: n_rows (2 or 4, constant after inlining) rows j, j + q, ... at a time
+ * (q = rows / n_rows), one sequential stream through the matrix each, each row's 16 lanes two
+ * 8-lane halves read with 32-byte loads (the same lanes, the same arithmetic; see load_halves):
+ * 64-byte loads read this GEMV at 33-35 GB/s where the halves read 42-47 (32000 x 1024 BF16
+ * from malloc, 16-byte aligned; 1 thread). No software prefetch: on the 2-vCPU Zen 4 VM of
+ * 2026-12-03, Qwen2.5-0.5B's shape in bf16, tg128 alternating builds, two rows ran 25.0-25.4 t/s
+ * at 1 thread (0.97-1.00 of the bracketing read bandwidth) against 16.8-18.7 (0.66-0.70) with
+ * four rows' streams each prefetching 1.5 KiB ahead, and 29.7-33.3 against 23.2-24.6 at 2
+ * threads. Two rows still give four independent accumulator chains (each row's two halves),
+ * enough to hide vdpbf16ps's latency; four rows are the layout with more streams
+ * (q_gemv_layout), for machines whose memory is read faster so. */
+#define GEMV_MAX_ROWS 4
 
-static void gemv_pairs(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k,
-                       float *y, int64_t ldy) {
-    (void)xs, (void)nt, (void)ldy;
-    const uint8_t *w = wv;
-    const uint16_t *x = xv;
-    const int64_t q = nr / GEMV_ROWS, kl = k - k % PAIR_STEP;
+static inline __attribute__((always_inline)) void gemv_pairs_rows(const uint8_t *w, size_t ws, int64_t nr,
+                                                                   const uint16_t *x, int64_t k, float *y,
+                                                                   const int n_rows) {
+    const int64_t q = nr / n_rows, kl = k - k % PAIR_STEP;
     for (int64_t j = 0; j < q; j++) {
-        const uint16_t *wr[GEMV_ROWS];
-        __m256 lo[GEMV_ROWS], hi[GEMV_ROWS];
-        UNROLL for (int r = 0; r < GEMV_ROWS; r++) {
+        const uint16_t *wr[GEMV_MAX_ROWS];
+        __m256 lo[GEMV_MAX_ROWS], hi[GEMV_MAX_ROWS];
+        UNROLL for (int r = 0; r < n_rows; r++) {
             wr[r] = (const uint16_t *)(const void *)(w + (size_t)(j + r * q) * ws);
             lo[r] = hi[r] = _mm256_setzero_ps();
         }
         for (int64_t i = 0; i < kl; i += PAIR_STEP) {
             const __m256bh xl = load8_pairs(x + i), xh = load8_pairs(x + i + PAIR_STEP / 2);
-            UNROLL for (int r = 0; r < GEMV_ROWS; r++) {
+            UNROLL for (int r = 0; r < n_rows; r++) {
                 lo[r] = _mm256_dpbf16_ps(lo[r], load8_pairs(wr[r] + i), xl);
                 hi[r] = _mm256_dpbf16_ps(hi[r], load8_pairs(wr[r] + i + PAIR_STEP / 2), xh);
             }
         }
-        UNROLL for (int r = 0; r < GEMV_ROWS; r++) {
+        UNROLL for (int r = 0; r < n_rows; r++) {
             __m512 acc = _mm512_insertf32x8(_mm512_castps256_ps512(lo[r]), hi[r], 1);
             if (kl < k) {
                 const __mmask32 m = step_mask(kl, k);
@@ -117,16 +117,26 @@ static void gemv_pairs(const void *wv, size_t ws, int64_t nr, const void *xv, si
             y[j + r * q] = hsum_pairs(acc);
         }
     }
-    for (int64_t r = q * GEMV_ROWS; r < nr; r++) y[r] = dot_bf16_pairs(w + (size_t)r * ws, x, k);
+    for (int64_t r = q * n_rows; r < nr; r++) y[r] = dot_bf16_pairs(w + (size_t)r * ws, x, k);
 }
 
-DEFINE_GEMV_OR_TILES(gemm_bf16_pairs, gemv_pairs, gemm_pairs_tiles)
+#define DEFINE_PAIR_GEMV(name, n_rows)                                                                 \
+    static void name(const void *w, size_t ws, int64_t nr, const void *x, size_t xs, int64_t nt, int64_t k, \
+                     float *y, int64_t ldy) {                                                          \
+        (void)xs, (void)nt, (void)ldy;                                                                 \
+        gemv_pairs_rows(w, ws, nr, x, k, y, n_rows);                                                   \
+    }
+DEFINE_PAIR_GEMV(gemv2_pairs, 2)
+DEFINE_PAIR_GEMV(gemv4_pairs, 4)
+
+DEFINE_GEMV_OR_TILES(gemm_bf16_pairs, gemv2_pairs, gemm_pairs_tiles)
 
 /* The element-wise kernels: the same bits in every order (quant_dot_tiles.h). */
 DEFINE_SIMD_AXPY(axpy_bf16, uint16_t, load8_bf16, load1_bf16)
 DEFINE_SIMD_WSUM(wsum_bf16, uint16_t, load8_bf16, load1_bf16)
 
 static const q_dot_traits BF16_PAIRS = {Q_ACT_BF16_BITS, dot_bf16_pairs, "avx512bf16", gemm_bf16_pairs, axpy_bf16,
-                                        wsum_bf16, Q_ORDER_BF16_PAIRS, Q_ISA_AVX512};
+                                        wsum_bf16, Q_ORDER_BF16_PAIRS, Q_ISA_AVX512, {gemv2_pairs, gemv4_pairs},
+                                        {2, 4}};
 
 const q_dot_traits *q_dot_avx512bf16(uint32_t wtype) { return wtype == HF_TYPE_BF16 ? &BF16_PAIRS : NULL; }

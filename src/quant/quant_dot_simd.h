@@ -108,28 +108,28 @@ DEFINE_TILE_GRID(gemm_f32_tiles, float, float, tile_f32, tile1_f32, dot_f32_simd
 DEFINE_TILE_GRID(gemm_f16_tiles, uint16_t, float, tile_f16, tile1_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)
 DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf16_simd, QD_TILE_R, QD_TILE_C)
 
-/* Single tokens (generation): GEMV_ROWS rows at a time, one accumulator chain each, because one
+/* Single tokens (generation): ROWS rows at a time, one accumulator chain each, because one
  * row's chain of fused multiply-adds is latency-bound (4 cycles a step: 9-15 GB/s on a 32 MiB F16
- * matrix). The rows are j and j + q (q = rows / 2), so each stream walks its own region of
+ * matrix). The rows are j, j + q, ... (q = rows / ROWS), so each stream walks its own region of
  * the matrix in order (adjacent rows, interleaved inside a page, read DRAM at half the speed),
- * and there is no software prefetch. Why two and no hints: on the 2-vCPU Zen 4 VM of
- * 2026-12-03, Qwen2.5-0.5B's shape in f16, tg128 alternating builds: 21.4-22.1 t/s at 1 thread
- * (0.84-0.86 of the bracketing read bandwidth) against 15.8-17.6 (0.61-0.68) with four streams
- * each prefetching 1.5 KiB ahead; three rows 19.3-21.7, two rows with the hints 18.7-20.5 at
- * --isa avx2 against 23.7-25.2 without (bf16 there: 19.3-21.6 against 21.9-24.2). A harness over
- * the same 942 MiB put 2 and 3 streams at 0.85 of the read bandwidth, 4 at 0.77, 1 at 0.68. */
-#define GEMV_ROWS 2
-#define DEFINE_SIMD_GEMV_STREAMS(name, elem_t, load8, load1, dot)                                  \
+ * and there is no software prefetch. Two layouts (quant_dot.h, q_gemv_layout): two rows (few
+ * streams) and four (many). Measured 2026-12-03, Qwen2.5-0.5B's shape in f16, tg128 at 1 thread,
+ * alternating builds: on the 2-vCPU Zen 4 VM two rows ran 21.4-22.1 t/s (0.84-0.86 of the
+ * bracketing read bandwidth) against 15.8-17.6 with four rows each prefetching 1.5 KiB ahead and
+ * 19.3-21.7 with three (a harness over the same 942 MiB: 2 and 3 streams 0.85 of the read
+ * bandwidth, 4 at 0.77, 1 at 0.68); on the Zen 5 VM four rows without hints ran 35.2-36.6 t/s
+ * (0.88-0.93) against 29.7-31.3 (0.75-0.80) with two. */
+#define DEFINE_SIMD_GEMV_STREAMS(name, elem_t, load8, load1, dot, ROWS)                            \
     static void name(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k, \
                      float *y, int64_t ldy) {                                                      \
         (void)xs; (void)nt; (void)ldy;                                                             \
         const uint8_t *w = wv;                                                                     \
         const float *x = xv;                                                                       \
-        const int64_t q = nr / GEMV_ROWS, kl = k - k % Q_DOT_LANES;                                \
+        const int64_t q = nr / (ROWS), kl = k - k % Q_DOT_LANES;                                   \
         for (int64_t j = 0; j < q; j++) {                                                          \
-            const elem_t *wr[GEMV_ROWS];                                                           \
-            __m256 acc[GEMV_ROWS];                                                                 \
-            UNROLL for (int r = 0; r < GEMV_ROWS; r++) {                                           \
+            const elem_t *wr[ROWS];                                                                \
+            __m256 acc[ROWS];                                                                      \
+            UNROLL for (int r = 0; r < (ROWS); r++) {                                              \
                 wr[r] = (const elem_t *)(w + (size_t)(j + r * q) * ws);                            \
                 acc[r] = _mm256_setzero_ps();                                                      \
             }                                                                                      \
@@ -139,28 +139,31 @@ DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf
             for (; i + per_line <= kl; i += per_line) {                                            \
                 UNROLL for (int64_t e = 0; e < per_line; e += Q_DOT_LANES) {                       \
                     const __m256 xv8 = _mm256_loadu_ps(x + i + e);                                 \
-                    UNROLL for (int r = 0; r < GEMV_ROWS; r++) acc[r] = _mm256_fmadd_ps(load8(wr[r] + i + e), xv8, acc[r]); \
+                    UNROLL for (int r = 0; r < (ROWS); r++) acc[r] = _mm256_fmadd_ps(load8(wr[r] + i + e), xv8, acc[r]); \
                 }                                                                                  \
             }                                                                                      \
             for (; i < kl; i += Q_DOT_LANES) {                                                     \
                 const __m256 xv8 = _mm256_loadu_ps(x + i);                                         \
-                UNROLL for (int r = 0; r < GEMV_ROWS; r++) acc[r] = _mm256_fmadd_ps(load8(wr[r] + i), xv8, acc[r]); \
+                UNROLL for (int r = 0; r < (ROWS); r++) acc[r] = _mm256_fmadd_ps(load8(wr[r] + i), xv8, acc[r]); \
             }                                                                                      \
-            UNROLL for (int r = 0; r < GEMV_ROWS; r++) {                                           \
+            UNROLL for (int r = 0; r < (ROWS); r++) {                                              \
                 float s = hsum_ref_order(acc[r]);                                                  \
                 for (int64_t i = kl; i < k; i++) s = fmaf(load1(wr[r] + i), x[i], s);              \
                 y[j + r * q] = s;                                                                  \
             }                                                                                      \
         }                                                                                          \
-        for (int64_t r = q * GEMV_ROWS; r < nr; r++) y[r] = dot(w + (size_t)r * ws, x, k);         \
+        for (int64_t r = q * (ROWS); r < nr; r++) y[r] = dot(w + (size_t)r * ws, x, k);            \
     }
-DEFINE_SIMD_GEMV_STREAMS(gemvs_f32, float, load8_f32, load1_f32, dot_f32_simd)
-DEFINE_SIMD_GEMV_STREAMS(gemvs_f16, uint16_t, load8_f16, load1_f16, dot_f16_simd)
-DEFINE_SIMD_GEMV_STREAMS(gemvs_bf16, uint16_t, load8_bf16, load1_bf16, dot_bf16_simd)
+DEFINE_SIMD_GEMV_STREAMS(gemv2_f32, float, load8_f32, load1_f32, dot_f32_simd, 2)
+DEFINE_SIMD_GEMV_STREAMS(gemv2_f16, uint16_t, load8_f16, load1_f16, dot_f16_simd, 2)
+DEFINE_SIMD_GEMV_STREAMS(gemv2_bf16, uint16_t, load8_bf16, load1_bf16, dot_bf16_simd, 2)
+DEFINE_SIMD_GEMV_STREAMS(gemv4_f32, float, load8_f32, load1_f32, dot_f32_simd, 4)
+DEFINE_SIMD_GEMV_STREAMS(gemv4_f16, uint16_t, load8_f16, load1_f16, dot_f16_simd, 4)
+DEFINE_SIMD_GEMV_STREAMS(gemv4_bf16, uint16_t, load8_bf16, load1_bf16, dot_bf16_simd, 4)
 
-DEFINE_GEMV_OR_TILES(gemm_f32_simd, gemvs_f32, gemm_f32_tiles)
-DEFINE_GEMV_OR_TILES(gemm_f16_simd, gemvs_f16, gemm_f16_tiles)
-DEFINE_GEMV_OR_TILES(gemm_bf16_simd, gemvs_bf16, gemm_bf16_tiles)
+DEFINE_GEMV_OR_TILES(gemm_f32_simd, gemv2_f32, gemm_f32_tiles)
+DEFINE_GEMV_OR_TILES(gemm_f16_simd, gemv2_f16, gemm_f16_tiles)
+DEFINE_GEMV_OR_TILES(gemm_bf16_simd, gemv2_bf16, gemm_bf16_tiles)
 
 /* Q8_0 by rows: the runtime multiplies whole 16-row groups with the packed kernels
  * (quant_pack.h); this serves the rows outside them, each weight row against every token
@@ -179,12 +182,18 @@ DEFINE_SIMD_WSUM(wsum_f32_simd, float, load8_f32, load1_f32)
 DEFINE_SIMD_WSUM(wsum_f16_simd, uint16_t, load8_f16, load1_f16)
 DEFINE_SIMD_WSUM(wsum_bf16_simd, uint16_t, load8_bf16, load1_bf16)
 
+/* Each float type's GEMV in both layouts: two rows' streams, four rows'. */
+#define GEMV_2_4(t) {gemv2_##t, gemv4_##t}, {2, 4}
+
 static const q_dot_traits DOT_SIMD[HF_TYPE_COUNT] = {
-    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd, wsum_f32_simd, Q_ORDER_LANES, QD_ISA},
-    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd, wsum_f16_simd, Q_ORDER_LANES, QD_ISA},
+    [HF_TYPE_F32] = {HF_TYPE_F32, dot_f32_simd, QD_IMPL, gemm_f32_simd, axpy_f32_simd, wsum_f32_simd, Q_ORDER_LANES, QD_ISA,
+                     GEMV_2_4(f32)},
+    [HF_TYPE_F16] = {HF_TYPE_F16, dot_f16_simd, QD_IMPL, gemm_f16_simd, axpy_f16_simd, wsum_f16_simd, Q_ORDER_LANES, QD_ISA,
+                     GEMV_2_4(f16)},
     [HF_TYPE_BF16] = {HF_TYPE_BF16, dot_bf16_simd, QD_IMPL, gemm_bf16_simd, axpy_bf16_simd, wsum_bf16_simd,
-                      Q_ORDER_LANES, QD_ISA},
-    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL, NULL, Q_ORDER_LANES, QD_ISA},
+                      Q_ORDER_LANES, QD_ISA, GEMV_2_4(bf16)},
+    [HF_TYPE_Q8_0] = {HF_TYPE_Q8_0, dot_q8_0_simd, QD_IMPL, gemm_q8_0_simd, NULL, NULL, Q_ORDER_LANES, QD_ISA,
+                      {gemm_q8_0_simd, NULL}, {1, 0}},
 };
 
 const q_dot_traits *QD_TABLE_FN(uint32_t wtype) {

@@ -87,7 +87,23 @@ void qp_gemm_by_tiles(const qp_tile_fn *tiles, int max_tok, const uint8_t *wp, i
     }
 }
 
-static const qp_kernel KERNEL_REF = {gemm_ref, "ref", Q_ISA_REF};
+void qp_gemv_by_streams(qp_streams_fn step, qp_tile_fn tile_1, const uint8_t *wp, int64_t n_groups, const qp_acts *x,
+                        int64_t t0, float *y) {
+    const size_t gb = qp_group_bytes(x->nb * Q8_0_BLOCK);
+    const int64_t q = n_groups / QP_GEMV_STREAMS;
+    for (int64_t j = 0; j < q; j++) {
+        const uint8_t *g[QP_GEMV_STREAMS];
+        float *ys[QP_GEMV_STREAMS];
+        for (int s = 0; s < QP_GEMV_STREAMS; s++) {
+            g[s] = wp + (size_t)(j + s * q) * gb;
+            ys[s] = y + (j + s * q) * QP_ROWS;
+        }
+        step(g, x, t0, ys);
+    }
+    for (int64_t gi = q * QP_GEMV_STREAMS; gi < n_groups; gi++) tile_1(wp + (size_t)gi * gb, x, t0, y + gi * QP_ROWS, 0);
+}
+
+static const qp_kernel KERNEL_REF = {gemm_ref, "ref", Q_ISA_REF, {gemm_ref, NULL}, {1, 0}};
 
 const qp_kernel *qp_kernel_ref(void) { return &KERNEL_REF; }
 

@@ -68,6 +68,11 @@ typedef struct qp_kernel {
     qp_gemm_fn gemm;
     const char *impl; /* "ref", "avx2", "avxvnni" or "avx512vnni" */
     q_isa isa;        /* the tier it is built for (quant_dot.h) */
+    /* One token (n_tok 1) in each GEMV layout (quant_dot.h, q_gemv_layout): [Q_GEMV_FEW] the
+     * groups one after another (one stream), [Q_GEMV_MANY] four regions of the matrix in step,
+     * NULL where the kernel has one; gemv_streams: the streams each walks per row range. */
+    qp_gemm_fn gemv[Q_GEMV_COUNT];
+    uint8_t gemv_streams[Q_GEMV_COUNT];
 } qp_kernel;
 
 /* Bytes of one group of 16 rows of k elements (k a multiple of 32). */

@@ -43,3 +43,16 @@ void qp_gemm_by_tiles(const qp_tile_fn *tiles, int max_tok, const uint8_t *wp, i
     static void tile_##n(const uint8_t *wp, const qp_acts *x, int64_t t0, float *y, int64_t ldy) { \
         group_tile(wp, x, t0, n, y, ldy);                                                        \
     }
+
+/* Streams of the GEMV layout with many (Q_GEMV_MANY): groups j, j + q, j + 2q, j + 3q in step
+ * (q = n_groups / 4), each stream walking its own region of the matrix in order; the groups
+ * past 4q then one after another. */
+#define QP_GEMV_STREAMS 4
+
+/* A kernel's step of that layout: one token against the groups g[s], outputs to y[s]. */
+typedef void (*qp_streams_fn)(const uint8_t *const *g, const qp_acts *x, int64_t t0, float *const *y);
+
+/* The layout's walk, shared by the kernels: step over the regions, then tile_1 (a kernel's
+ * one-token tile, ldy unused) over the groups past them. */
+void qp_gemv_by_streams(qp_streams_fn step, qp_tile_fn tile_1, const uint8_t *wp, int64_t n_groups, const qp_acts *x,
+                        int64_t t0, float *y);

@@ -79,16 +79,59 @@ static inline __attribute__((always_inline)) void group_tile(const uint8_t *wp, 
     group_tile_hinted(wp, x, t0, n_tok, y, ldy, 0);
 }
 
-/* One token (generation): the groups one after another, so the matrix is one sequential
- * stream, each block hinting the one QP_PREFETCH_BLOCKS ahead. Why: on the 2-vCPU Zen 4 VM of
- * 2026-12-03 (--isa avx2), Qwen2.5-0.5B's shape in q8_0, tg128 alternating builds: 36-37 t/s
- * at 1 thread (0.76 of the bracketing read bandwidth) against 29-31 (0.61-0.62) with four
- * streams (regions of the matrix read in step) hinting as now, and 28-29 (0.60) with one
- * stream and no hints: a 32-byte word costs 6 integer instructions here, too slow for the
- * hardware prefetchers alone, while the AVX-512 kernel needs no hints (quant_pack_avx512.c). */
-static void gemv_in_order(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, float *y) {
+/* One token (generation), layout FEW: the groups one after another, so the matrix is one
+ * sequential stream, each block hinting the one QP_PREFETCH_BLOCKS ahead. Why: on the 2-vCPU Zen
+ * 4 VM of 2026-12-03 (--isa avx2), Qwen2.5-0.5B's shape in q8_0, tg128 alternating builds:
+ * 36-37 t/s at 1 thread (0.76 of the bracketing read bandwidth) against 29-31 (0.61-0.62) with
+ * four streams hinting as now (layout MANY, kept for machines whose memory prefers it), and 28-29
+ * (0.60) with one stream and no hints: a 32-byte word costs 6 integer instructions here, too
+ * slow for the hardware prefetchers alone. */
+static void gemv_in_order(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
+                          int64_t ldy) {
+    (void)n_tok, (void)ldy;
     const size_t gb = qp_group_bytes(x->nb * Q8_0_BLOCK);
     for (int64_t g = 0; g < n_groups; g++) group_tile_hinted(wp + (size_t)g * gb, x, t0, 1, y + g * QP_ROWS, 0, 1);
+}
+
+/* One token through group_tile with its hints: the tile of the groups past the MANY layout's
+ * regions. */
+static void tile_1_hinted(const uint8_t *wp, const qp_acts *x, int64_t t0, float *y, int64_t ldy) {
+    group_tile_hinted(wp, x, t0, 1, y, ldy, 1);
+}
+
+/* Layout MANY: four streams (QP_GEMV_STREAMS) in step, each hinting ahead of itself; the
+ * activation words are re-broadcast from L1 for each, to stay within 16 registers. */
+static void streams_step(const uint8_t *const *g, const qp_acts *x, int64_t t0, float *const *y) {
+    const qp_token tk = qp_token_at(x, t0);
+    __m256 acc[QP_GEMV_STREAMS][2];
+    UNROLL for (int s = 0; s < QP_GEMV_STREAMS; s++) acc[s][0] = acc[s][1] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < x->nb; b++) {
+        const __m256 xd = _mm256_set1_ps(tk.d[b]);
+        UNROLL for (int s = 0; s < QP_GEMV_STREAMS; s++) {
+            const uint8_t *blk = qp_block_at(g[s], b);
+            qp_prefetch_ahead(blk);
+            UNROLL for (int h = 0; h < 2; h++) {
+                const uint8_t *qb = blk + (size_t)h * 32;
+                __m256i isum = qpy_isum0(tk.nsum[b]);
+                UNROLL for (int i = 0; i < 8; i++)
+                    isum = qpy_mac(isum, qpy_prep(_mm256_loadu_si256((const __m256i *)(const void *)(qb + 64 * i))),
+                                   _mm256_set1_epi32(qp_load_word(tk.a[b].qs + 4 * i)));
+                const __m256 dw =
+                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(qp_block_scales(blk) + h * 8)));
+                acc[s][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, xd), acc[s][h]);
+            }
+        }
+    }
+    UNROLL for (int s = 0; s < QP_GEMV_STREAMS; s++) {
+        _mm256_storeu_ps(y[s], acc[s][0]);
+        _mm256_storeu_ps(y[s] + 8, acc[s][1]);
+    }
+}
+
+static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
+                         int64_t ldy) {
+    (void)n_tok, (void)ldy;
+    qp_gemv_by_streams(streams_step, tile_1_hinted, wp, n_groups, x, t0, y);
 }
 
 QP_DEFINE_TILE(1)
@@ -103,10 +146,10 @@ static const qp_tile_fn TILES[MAX_TOK + 1] = {NULL, tile_1, tile_2, tile_3};
 
 static void gemm_ymm(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
                      int64_t ldy) {
-    if (n_tok == 1) gemv_in_order(wp, n_groups, x, t0, y);
+    if (n_tok == 1) gemv_in_order(wp, n_groups, x, t0, n_tok, y, ldy);
     else qp_gemm_by_tiles(TILES, MAX_TOK, wp, n_groups, x, t0, n_tok, y, ldy);
 }
 
-static const qp_kernel KERNEL = {gemm_ymm, QPY_IMPL, QPY_ISA};
+static const qp_kernel KERNEL = {gemm_ymm, QPY_IMPL, QPY_ISA, {gemv_in_order, gemv_streams}, {1, 4}};
 
 const qp_kernel *QPY_KERNEL_FN(void) { return &KERNEL; }

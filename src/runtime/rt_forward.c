@@ -16,6 +16,7 @@ struct rt_ctx {
     const rt_model *m;
     rt_pool *pool;
     rt_kernel_set kernels; /* chosen once in rt_ctx_new */
+    rt_gemv_report gemv;   /* how its GEMV layouts were set */
     rt_kv kv;
     int64_t n_ctx, n_ubatch, n_past;
     /* Scratch for one micro-batch of T <= n_ubatch tokens (row-major, token rows). */
@@ -39,12 +40,13 @@ struct rt_ctx {
  * n_ctx floats whatever the cap (64 MiB at the largest context). */
 #define ATT_MAX_SCORES ((size_t)4 << 20)
 
-rt_ctx_params rt_ctx_default_params(void) { return (rt_ctx_params){0, 512, HF_TYPE_F32, 1, Q_ISA_BEST}; }
+rt_ctx_params rt_ctx_default_params(void) { return (rt_ctx_params){0, 512, HF_TYPE_F32, 1, Q_ISA_BEST, RT_GEMV_TIMED}; }
 
 int64_t rt_ctx_n_ctx(const rt_ctx *c) { return c->n_ctx; }
 int64_t rt_ctx_n_past(const rt_ctx *c) { return c->n_past; }
 void rt_ctx_reset(rt_ctx *c) { c->n_past = 0; }
 const rt_kernel_set *rt_ctx_kernels(const rt_ctx *c) { return &c->kernels; }
+const rt_gemv_report *rt_ctx_gemv(const rt_ctx *c) { return &c->gemv; }
 
 static int64_t max3(int64_t a, int64_t b, int64_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
 
@@ -93,6 +95,7 @@ hf_status rt_ctx_new(rt_ctx **out, const rt_model *m, const rt_ctx_params *p, hf
     hf_status st = rt_pool_new(&c->pool, p->n_threads, err);
     if (st == HF_OK) st = rt_kv_init(&c->kv, p->kv_type, m->hp.n_layer, n_ctx, m->hp.n_head_kv, m->hp.head_dim, err);
     if (st == HF_OK) st = alloc_scratch(c, err);
+    if (st == HF_OK) st = rt_tune_gemv(&c->kernels, m, c->pool, p->gemv, &c->gemv, err);
     if (st != HF_OK) {
         rt_ctx_free(c);
         return st;

@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "quant/quant_dot.h"
 #include "runtime/rt_model.h"
+#include "runtime/rt_tune.h"
 
 typedef struct rt_ctx rt_ctx;
 typedef struct rt_kernel_set rt_kernel_set; /* rt_kernels.h */
@@ -27,9 +28,11 @@ typedef struct rt_ctx_params {
     uint32_t kv_type; /* HF_TYPE_F32 (default) or HF_TYPE_F16 */
     int n_threads;    /* >= 1 */
     q_isa max_isa;    /* the highest kernel tier to use (quant_dot.h); Q_ISA_BEST: no cap */
+    rt_gemv_pick gemv; /* GEMV layouts: timed on the model's matrices (default) or fixed (rt_tune.h) */
 } rt_ctx_params;
 
-rt_ctx_params rt_ctx_default_params(void); /* n_ctx 0, n_ubatch 512, f32, 1 thread, no tier cap */
+/* n_ctx 0, n_ubatch 512, f32, 1 thread, no tier cap, GEMV layouts timed */
+rt_ctx_params rt_ctx_default_params(void);
 
 /* The context keeps a pointer to m, which must outlive it. */
 hf_status rt_ctx_new(rt_ctx **out, const rt_model *m, const rt_ctx_params *p, hf_err *err);
@@ -38,7 +41,8 @@ void rt_ctx_free(rt_ctx *c); /* NULL is a no-op */
 int64_t rt_ctx_n_ctx(const rt_ctx *c);
 int64_t rt_ctx_n_past(const rt_ctx *c);
 void rt_ctx_reset(rt_ctx *c); /* forget the cached positions */
-const rt_kernel_set *rt_ctx_kernels(const rt_ctx *c); /* chosen in rt_ctx_new (max_isa) */
+const rt_kernel_set *rt_ctx_kernels(const rt_ctx *c); /* chosen in rt_ctx_new (max_isa, gemv) */
+const rt_gemv_report *rt_ctx_gemv(const rt_ctx *c);   /* how rt_ctx_new set the GEMV layouts */
 
 /* Evaluates n tokens after the cached ones. logits receives n rows of n_vocab
  * floats when all_logits, else one row (the last token's). Fails with

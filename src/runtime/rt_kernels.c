@@ -82,8 +82,12 @@ static void matmul_rows(void *arg, int64_t start, int64_t end, int ith) {
 }
 
 void rt_kernels_pick(rt_kernel_set *ks, q_isa max_isa) {
-    for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) ks->dot[t] = q_dot_pick(t, max_isa);
+    for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) {
+        ks->dot[t] = q_dot_pick(t, max_isa);
+        ks->gemv[t] = Q_GEMV_FEW;
+    }
     ks->packed = qp_kernel_pick(max_isa);
+    ks->packed_gemv = Q_GEMV_FEW;
     ks->vmath = rt_vmath_pick(max_isa);
 }
 
@@ -91,8 +95,10 @@ void rt_kernels_pick_ref(rt_kernel_set *ks) {
     for (uint32_t t = 0; t < HF_TYPE_COUNT; t++) {
         const q_dot_traits *best = q_dot_best(t);
         ks->dot[t] = best ? q_dot_ref_order(t, best->order) : NULL;
+        ks->gemv[t] = Q_GEMV_FEW;
     }
     ks->packed = qp_kernel_ref();
+    ks->packed_gemv = Q_GEMV_FEW;
     ks->vmath = rt_vmath_ref();
 }
 
@@ -112,8 +118,18 @@ static int64_t matmul_chunk(const rt_pool *pool, const rt_tensor *w, const rt_ac
     return chunk > 32 ? chunk : 32;
 }
 
+/* The row kernel and the packed one for x's token count: one token in ks's GEMV layouts. */
+static q_gemm_fn row_kernel(const rt_kernel_set *ks, uint32_t type, int64_t n_tok) {
+    const q_dot_traits *d = ks->dot[type];
+    return n_tok == 1 && d->gemv[ks->gemv[type]] ? d->gemv[ks->gemv[type]] : d->gemm;
+}
+static qp_gemm_fn packed_kernel(const rt_kernel_set *ks, int64_t n_tok) {
+    const qp_kernel *p = ks->packed;
+    return n_tok == 1 && p->gemv[ks->packed_gemv] ? p->gemv[ks->packed_gemv] : p->gemm;
+}
+
 void rt_matmul(rt_pool *pool, const rt_kernel_set *ks, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy) {
-    matmul_job j = {w, x, y, ldy, ks->dot[w->type]->gemm, ks->packed->gemm,
+    matmul_job j = {w, x, y, ldy, row_kernel(ks, w->type, x->n_rows), packed_kernel(ks, x->n_rows),
                     {x->data, x->row_bytes, x->bd, x->bnsum, x->k / Q8_0_BLOCK}};
     rt_pool_run(pool, matmul_rows, &j, w->ne1, matmul_chunk(pool, w, x));
 }

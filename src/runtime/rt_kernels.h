@@ -43,6 +43,10 @@ typedef struct rt_kernel_set {
     const q_dot_traits *dot[HF_TYPE_COUNT]; /* NULL for types the runtime cannot multiply */
     const qp_kernel *packed;                /* for Q8_0 matrices repacked at load (rt_repack.h) */
     const rt_vmath *vmath;                  /* softmax's exponentials, SwiGLU */
+    /* The GEMV layout of one-token matmuls (quant_dot.h): per weight type for row matrices, and
+     * for packed Q8_0 groups; Q_GEMV_FEW after a pick, a layout the kernel has (rt_tune.h). */
+    q_gemv_layout gemv[HF_TYPE_COUNT];
+    q_gemv_layout packed_gemv;
 } rt_kernel_set;
 
 /* The best bit-identical implementation per type on this CPU whose tier is at most max_isa
@@ -59,8 +63,8 @@ uint32_t rt_act_type_for(const rt_kernel_set *ks, const rt_tensor *w);
 /* Converts X[T x K] (row stride ldx floats) into buf as act_type rows. */
 void rt_acts_convert(rt_pool *pool, uint32_t act_type, const float *x, int64_t ldx, int64_t t, int64_t k,
                      void *buf, rt_acts *out);
-/* Y = X . W^T as above with ks's kernel for w->type; x->type must be rt_act_type_for(w),
- * x->k == w->ne0. */
+/* Y = X . W^T as above with ks's kernel for w->type (one token: in ks's GEMV layout); x->type
+ * must be rt_act_type_for(w), x->k == w->ne0. */
 void rt_matmul(rt_pool *pool, const rt_kernel_set *ks, const rt_tensor *w, const rt_acts *x, float *y, int64_t ldy);
 
 /* ==== Element-wise and row kernels ==== */

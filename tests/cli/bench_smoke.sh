@@ -78,7 +78,13 @@ for r in res:
         assert abs(r["roofline_fraction_of_best"] - want) <= 1e-3 * want + 1e-6, (r, want)
     else:
         assert not any(f in r for f in ("roofline_samples_gb_per_s", "roofline_fraction_of_best", "gb_per_s")), r
-print("ok json: 12 results, 2 samples each, kernels, weight bytes, roofline")
+    # every result names its context's GEMV layout per kind of matrix: f32 rows, q8_0 groups
+    g = r["gemv"]
+    kind = "f32" if r["model"] == a else "q8_0_groups"
+    assert kind in g and g[kind]["layout"] in ("few", "many") and g[kind]["streams"] in (1, 2, 4), r
+    t = g[kind]["timed_ms"]
+    assert t is None or (len(t) == 2 and all(x > 0 for x in t)), r
+print("ok json: 12 results, 2 samples each, kernels, weight bytes, roofline, GEMV layouts")
 EOF
 
 "$BIN" bench -m "$A" -p 0 -n 4 -r 1 -t 1 --roofline --roofline-mib 16 >"$TMP/rl.txt" 2>/dev/null || fail "bench --roofline"
@@ -107,6 +113,20 @@ grep -Eq "; [0-9]+ matrices copied into (huge|small) pages" "$TMP/cp.txt" || fai
     fail "--copy-matrices never: json"
 echo "ok --copy-matrices"
 
+# --gemv: the header reports each thread count's layouts as asked; few and many name their
+# stream counts, auto its timings where the kernel has two layouts.
+"$BIN" bench -m "$B" -p 0 -n 2 -r 1 -t 1 --gemv many >"$TMP/gm.txt" 2>/dev/null || fail "--gemv many"
+many=4 # the plain C kernel (a CPU without AVX2) has one layout
+grep -q "kernels q8_0=ref" "$TMP/gm.txt" && many=1
+grep -Eq "GEMV layouts at 1 thread \(--gemv many\): .*q8_0 groups: $many streams?$" "$TMP/gm.txt" ||
+    fail "--gemv many: $(cat "$TMP/gm.txt")"
+"$BIN" bench -m "$B" -p 0 -n 2 -r 1 -t 1 --gemv few >"$TMP/gf.txt" 2>/dev/null || fail "--gemv few"
+grep -q "GEMV layouts at 1 thread (--gemv few): .*q8_0 groups: 1 stream$" "$TMP/gf.txt" || fail "--gemv few: $(cat "$TMP/gf.txt")"
+"$BIN" bench -m "$A" -p 0 -n 2 -r 1 -t 1 >"$TMP/ga.txt" 2>/dev/null || fail "--gemv auto"
+grep -Eq "GEMV layouts at 1 thread \(--gemv auto\): f32: [124] streams?( \(timed: few [0-9.]+ ms, many [0-9.]+ ms\))?$" \
+    "$TMP/ga.txt" || fail "--gemv auto: $(cat "$TMP/ga.txt")"
+echo "ok --gemv"
+
 # ---- bad arguments: exit 2 with a message; a file that does not load: exit 1 ----
 expect_rc() { # RC NEEDLE ARGS...
     local want=$1 needle=$2
@@ -130,5 +150,6 @@ expect_rc 2 "unexpected argument" "$A"
 expect_rc 2 "bad value 'avx3' for --isa" -m "$A" --isa avx3
 expect_rc 2 "needs a value" -m "$A" --isa
 expect_rc 2 "expected auto, never or always, got 'sometimes'" -m "$A" --copy-matrices sometimes
+expect_rc 2 "--gemv: expected auto, few or many, got 'some'" -m "$A" --gemv some
 expect_rc 1 "missing.gguf" -m "$TMP/missing.gguf"
 echo "all ok"
