@@ -112,7 +112,7 @@ typedef void (*q_axpy_fn)(float *y, float a, const void *x, int64_t n);
 typedef void (*q_wsum_fn)(float *y, const float *a, const void *rows, size_t row_stride, int64_t n_rows, int64_t n);
 
 /* ==== GEMV layouts ====
- * How a one-token matmul (generation) walks the weights: a fast kernel offers a layout with
+ * How a one-token matmul (generation) walks the weights: most fast kernels offer a layout with
  * few sequential streams per thread and one with more (rows or groups far apart in the matrix,
  * read in step). Which reads DRAM faster is a property of the machine, not of the arithmetic:
  * on the 2-vCPU Zen 4 VM of 2026-12-03 one or two streams did (F16 tg128 at 1 thread: 0.85 of

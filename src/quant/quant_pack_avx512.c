@@ -49,16 +49,18 @@ QP_DEFINE_TILE(7)
 QP_DEFINE_TILE(8)
 static const qp_tile_fn TILES[MAX_TOK + 1] = {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8};
 
-/* One token (generation), layout FEW: the groups one after another through tile_1, so the
- * whole matrix is one sequential stream, with no software prefetch. Layout MANY: four streams
- * (QP_GEMV_STREAMS), the activation words broadcast once per block for all of them. Why both:
- * on the 2-vCPU Zen 4 VM of 2026-12-03, Qwen2.5-0.5B's shape in q8_0, tg128 alternating
- * builds: one stream ran 43-49 t/s at 1 thread (0.90-0.99 of the bracketing read bandwidth)
- * against 26-30 (0.52-0.63) with four streams prefetching 3 blocks ahead, and 55-62 against
- * 36-42 at 2 threads; a harness over the same 500 MiB of groups put four streams without hints
- * at 0.67 of the read bandwidth and one stream with hints 3 or 8 blocks ahead at 0.83 and 0.92:
- * this kernel issues its loads fast enough for the hardware prefetchers to keep one stream
- * busy there. Other machines' memory may prefer more streams (quant_dot.h, q_gemv_layout). */
+/* One token (generation): the groups one after another through tile_1, so the whole matrix is
+ * one sequential stream, with no software prefetch; this kernel has that GEMV layout only
+ * (quant_dot.h, q_gemv_layout). Why: on the 2-vCPU Zen 4 VM of 2026-12-03, Qwen2.5-0.5B's shape
+ * in q8_0, tg128 alternating builds: 43-49 t/s at 1 thread (0.90-0.99 of the bracketing read
+ * bandwidth) against 26-30 (0.52-0.63) with four streams (regions of the matrix read in step)
+ * prefetching 3 blocks ahead, and 55-62 against 36-42 at 2 threads; a harness over the same 500
+ * MiB of groups put four streams without hints at 0.67 of the read bandwidth and one stream with
+ * hints 3 or 8 blocks ahead at 0.83 and 0.92. On the Zen 5 VM of the same day four streams
+ * without hints timed 7-12% faster than one in rt_tune's passes, yet whole decodes ran 0.66-0.93x
+ * with them (synth-q8_0 153-171 against 258-259 t/s, alternating): this kernel issues its loads
+ * fast enough for the hardware prefetchers to keep one stream busy, and more streams only compete
+ * with them in a decode, so the tuner is not offered them. */
 static void gemv_in_order(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
                           int64_t ldy) {
     (void)n_tok, (void)ldy;
@@ -66,40 +68,11 @@ static void gemv_in_order(const uint8_t *wp, int64_t n_groups, const qp_acts *x,
     for (int64_t g = 0; g < n_groups; g++) tile_1(wp + (size_t)g * gb, x, t0, y + g * QP_ROWS, 0);
 }
 
-static void streams_step(const uint8_t *const *g, const qp_acts *x, int64_t t0, float *const *y) {
-    const qp_token tk = qp_token_at(x, t0);
-    __m512 acc[QP_GEMV_STREAMS];
-    UNROLL for (int s = 0; s < QP_GEMV_STREAMS; s++) acc[s] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < x->nb; b++) {
-        __m512i xw[8];
-        UNROLL for (int i = 0; i < 8; i++) xw[i] = _mm512_set1_epi32(qp_load_word(tk.a[b].qs + 4 * i));
-        const __m512i n0 = _mm512_set1_epi32(tk.nsum[b]);
-        const __m512 xd = _mm512_set1_ps(tk.d[b]);
-        UNROLL for (int s = 0; s < QP_GEMV_STREAMS; s++) {
-            const uint8_t *qb = qp_block_at(g[s], b);
-            __m512i lo = n0, hi = _mm512_setzero_si512();
-            UNROLL for (int i = 0; i < 4; i++) {
-                lo = _mm512_dpbusd_epi32(lo, _mm512_loadu_si512((const void *)(qb + 64 * i)), xw[i]);
-                hi = _mm512_dpbusd_epi32(hi, _mm512_loadu_si512((const void *)(qb + 64 * (i + 4))), xw[i + 4]);
-            }
-            const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)qp_block_scales(qb)));
-            acc[s] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(lo, hi)), _mm512_mul_ps(dw, xd), acc[s]);
-        }
-    }
-    UNROLL for (int s = 0; s < QP_GEMV_STREAMS; s++) _mm512_storeu_ps(y[s], acc[s]);
-}
-
-static void gemv_streams(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
-                         int64_t ldy) {
-    (void)n_tok, (void)ldy;
-    qp_gemv_by_streams(streams_step, tile_1, wp, n_groups, x, t0, y);
-}
-
 static void gemm_avx512vnni(const uint8_t *wp, int64_t n_groups, const qp_acts *x, int64_t t0, int64_t n_tok, float *y,
                             int64_t ldy) {
     qp_gemm_by_tiles(TILES, MAX_TOK, wp, n_groups, x, t0, n_tok, y, ldy);
 }
 
-static const qp_kernel KERNEL = {gemm_avx512vnni, "avx512vnni", Q_ISA_AVX512, {gemv_in_order, gemv_streams}, {1, 4}};
+static const qp_kernel KERNEL = {gemm_avx512vnni, "avx512vnni", Q_ISA_AVX512, {gemv_in_order, NULL}, {1, 0}};
 
 const qp_kernel *qp_kernel_avx512vnni(void) { return &KERNEL; }

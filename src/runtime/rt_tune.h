@@ -15,9 +15,12 @@
  * layout that reads memory in the fewest places. Why whole-model passes: on the 2-vCPU Zen 5
  * VM of 2026-12-03, passes of the first 96 or 256 MiB of Qwen2.5-0.5B's Q8_0 groups timed the
  * two layouts within 1-3% either way (a last-level cache holds part of such a pass), while the
- * whole 500 MiB put FEW ahead by 4-8%, as whole decodes do (67.6-70.1 against 63.8-68.5 t/s
- * at 1 thread); its F16 twin timed 33 against 25 ms in every run (decodes: 30-31 against
- * 35-37 t/s). That is 7 passes over the model's matrices, about 0.1 s for 500 MiB at 35 GB/s. */
+ * whole 500 MiB put FEW ahead by 4-8%, as whole decodes did then (67.6-70.1 against 63.8-68.5
+ * t/s at 1 thread); its F16 twin timed 33 against 25 ms in every run (decodes: 30-31 against
+ * 35-37 t/s). That is 7 passes over the model's matrices, about 0.1 s for 500 MiB at 35 GB/s.
+ * The passes are not a decode: later the same VM timed the AVX-512 Q8_0 kernel's four streams
+ * 7-12% faster while decodes ran slower with them, and that kernel now offers one layout
+ * (quant_pack_avx512.c says more). */
 #pragma once
 
 #include <stdint.h>
