@@ -87,12 +87,12 @@ static void check_matrices_placed(const rt_model *m, const char *path) {
 static void check_gemv_report(const rt_ctx *c, rt_gemv_pick pick, const char *path) {
     const rt_kernel_set *ks = rt_ctx_kernels(c);
     const rt_gemv_report *g = rt_ctx_gemv(c);
-    for (uint32_t k = 0; k <= HF_TYPE_COUNT; k++) {
-        const rt_gemv_choice *ch = k == HF_TYPE_COUNT ? &g->packed : &g->row[k];
+    for (uint32_t k = 0; k < RT_GEMV_KINDS; k++) {
+        const rt_gemv_choice *ch = &g->kind[k];
         if (!ch->present) continue;
-        const int has_many = k == HF_TYPE_COUNT ? ks->packed->gemv[Q_GEMV_MANY] != NULL : ks->dot[k]->gemv[Q_GEMV_MANY] != NULL;
-        const q_gemv_layout used = k == HF_TYPE_COUNT ? ks->packed_gemv : ks->gemv[k];
-        const int streams = k == HF_TYPE_COUNT ? ks->packed->gemv_streams[used] : ks->dot[k]->gemv_streams[used];
+        const int has_many = k == RT_GEMV_PACKED ? ks->packed->gemv[Q_GEMV_MANY] != NULL : ks->dot[k]->gemv[Q_GEMV_MANY] != NULL;
+        const q_gemv_layout used = k == RT_GEMV_PACKED ? ks->packed_gemv : ks->gemv[k];
+        const int streams = k == RT_GEMV_PACKED ? ks->packed->gemv_streams[used] : ks->dot[k]->gemv_streams[used];
         if (used != ch->layout || streams != ch->streams) fail_msg("%s: GEMV report disagrees with the kernel set", path);
         if (pick == RT_GEMV_FEW && used != Q_GEMV_FEW) fail_msg("%s: --gemv few not followed", path);
         if (pick == RT_GEMV_MANY && has_many && used != Q_GEMV_MANY) fail_msg("%s: --gemv many not followed", path);

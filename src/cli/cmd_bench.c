@@ -563,11 +563,11 @@ static void print_md(const bench_run *r) {
 static void print_gemv_json(const rt_gemv_report *g) {
     printf("{");
     int n = 0;
-    for (uint32_t k = 0; k <= HF_TYPE_COUNT; k++) {
-        const rt_gemv_choice *c = k == HF_TYPE_COUNT ? &g->packed : &g->row[k];
+    for (uint32_t k = 0; k < RT_GEMV_KINDS; k++) {
+        const rt_gemv_choice *c = &g->kind[k];
         if (!c->present) continue;
         printf("%s\"%s\": {\"layout\": \"%s\", \"streams\": %d, \"timed_ms\": ", n++ ? ", " : "",
-               k == HF_TYPE_COUNT ? "q8_0_groups" : type_name(k), q_gemv_layout_name(c->layout), c->streams);
+               k == RT_GEMV_PACKED ? "q8_0_groups" : type_name(k), q_gemv_layout_name(c->layout), c->streams);
         if (c->timed) printf("[%.4f, %.4f]}", c->ms[Q_GEMV_FEW], c->ms[Q_GEMV_MANY]);
         else printf("null}");
     }

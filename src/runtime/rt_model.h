@@ -84,6 +84,13 @@ typedef struct rt_layer {
     rt_tensor b_down;     /* [n_embd] F32, optional (mlp_bias) */
 } rt_layer;
 
+/* The matmul weights of a layer, in the order a decode multiplies them (absent ones included,
+ * data NULL): an initializer for an array of RT_LAYER_MATRICES pointers, const or not, so every
+ * walk over a layer's matrices (rt_repack, rt_tune) reads this one list. */
+#define RT_LAYER_MATRICES 8
+#define RT_LAYER_MATRIX_LIST(ly) \
+    {&(ly)->wqkv, &(ly)->wq, &(ly)->wk, &(ly)->wv, &(ly)->wo, &(ly)->w_gate, &(ly)->w_up, &(ly)->w_down}
+
 /* Whether rt_model_repack copies the matrices it does not pack (F32/F16/BF16 and the few Q8_0
  * ones with fewer than 16 rows) out of the mapping into memory of huge pages. */
 typedef enum rt_copy_matrices {

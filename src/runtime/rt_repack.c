@@ -13,10 +13,9 @@
 
 /* The matmul weights of a layer, in a fixed order. */
 static int layer_matrices(rt_layer *ly, rt_tensor **out) {
-    rt_tensor *all[] = {&ly->wqkv, &ly->wq, &ly->wk, &ly->wv, &ly->wo, &ly->w_gate, &ly->w_up, &ly->w_down};
-    int n = 0;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) out[n++] = all[i];
-    return n;
+    rt_tensor *all[RT_LAYER_MATRICES] = RT_LAYER_MATRIX_LIST(ly);
+    for (int i = 0; i < RT_LAYER_MATRICES; i++) out[i] = all[i];
+    return RT_LAYER_MATRICES;
 }
 
 static size_t aligned_size(size_t n) { return (n + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN; }
@@ -59,7 +58,7 @@ static void share_packed(rt_tensor *tok_embd, const rt_tensor *output) {
 static size_t walk_packs(rt_model *m, uint8_t *dst, int64_t *count) {
     size_t off = 0;
     const int mapped = gguf_is_file_mapping(m->file);
-    rt_tensor *mats[9];
+    rt_tensor *mats[RT_LAYER_MATRICES + 1];
     for (int64_t il = -1; il < m->hp.n_layer; il++) {
         int n = 0;
         if (il < 0) {
@@ -172,7 +171,7 @@ static size_t walk_matrix_copies(rt_model *m, uint8_t *dst, int64_t *count) {
     size_t total = 0;
     uint8_t *cur = dst;
     const int mapped = gguf_is_file_mapping(m->file);
-    rt_tensor *mats[9];
+    rt_tensor *mats[RT_LAYER_MATRICES + 1];
     for (int64_t il = -1; il < m->hp.n_layer; il++) {
         int n = 0;
         if (il < 0) mats[n++] = &m->output;

@@ -24,15 +24,14 @@ int rt_gemv_pick_parse(const char *name, rt_gemv_pick *out) {
     return 0;
 }
 
-/* ==== Kinds of matrix ====
- * A kind is a row type (index < HF_TYPE_COUNT) or the packed Q8_0 groups (KIND_PACKED). */
-#define KIND_PACKED HF_TYPE_COUNT
-#define N_KINDS (HF_TYPE_COUNT + 1)
+/* ==== Kinds of matrix (rt_tune.h: a row type, or RT_GEMV_PACKED) ==== */
+#define KIND_PACKED RT_GEMV_PACKED
+#define N_KINDS RT_GEMV_KINDS
 
 static int kind_of(const rt_tensor *t) { return t->n_packed > 0 ? KIND_PACKED : (int)t->type; }
 
-/* The kernel's one-token functions of a kind, as opaque pointers (only NULL-ness matters) and
- * their stream counts. */
+/* What a kind's kernel offers (whether it has a layout, that layout's streams), and setting
+ * the layout it uses. */
 static int kind_has(const rt_kernel_set *ks, int kind, q_gemv_layout l) {
     if (kind == KIND_PACKED) return ks->packed->gemv[l] != NULL;
     return ks->dot[kind] && ks->dot[kind]->gemv[l] != NULL;
@@ -44,17 +43,13 @@ static void kind_set(rt_kernel_set *ks, int kind, q_gemv_layout l) {
     if (kind == KIND_PACKED) ks->packed_gemv = l;
     else ks->gemv[kind] = l;
 }
-static rt_gemv_choice *kind_report(rt_gemv_report *r, int kind) {
-    return kind == KIND_PACKED ? &r->packed : &r->row[kind];
-}
 
-/* The matrices a decode multiplies, in its order: each layer's, then the output head. */
-#define MAX_LAYER_MATRICES 8
+/* The matrices a decode multiplies, in its order: each layer's present ones (rt_model.h's
+ * list), then the output head. */
 static int layer_matrices(const rt_layer *ly, const rt_tensor **out) {
-    const rt_tensor *all[MAX_LAYER_MATRICES] = {&ly->wqkv, &ly->wq, &ly->wk, &ly->wv,
-                                                &ly->wo,   &ly->w_gate, &ly->w_up, &ly->w_down};
+    const rt_tensor *all[RT_LAYER_MATRICES] = RT_LAYER_MATRIX_LIST(ly);
     int n = 0;
-    for (int i = 0; i < MAX_LAYER_MATRICES; i++)
+    for (int i = 0; i < RT_LAYER_MATRICES; i++)
         if (all[i]->data || all[i]->packed) out[n++] = all[i];
     return n;
 }
@@ -86,7 +81,7 @@ static int pass_add(pass_set *ps, const rt_tensor *t) {
 
 static int collect_kind(const rt_model *m, int kind, pass_set *ps) {
     for (int64_t il = 0; il < m->hp.n_layer; il++) {
-        const rt_tensor *mats[MAX_LAYER_MATRICES];
+        const rt_tensor *mats[RT_LAYER_MATRICES];
         const int n = layer_matrices(&m->layers[il], mats);
         for (int i = 0; i < n; i++)
             if (kind_of(mats[i]) == kind && !pass_add(ps, mats[i])) return 0;
@@ -178,7 +173,7 @@ static hf_status tune_kind(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, 
 static void find_kinds(const rt_model *m, int present[N_KINDS]) {
     memset(present, 0, N_KINDS * sizeof present[0]);
     for (int64_t il = 0; il < m->hp.n_layer; il++) {
-        const rt_tensor *mats[MAX_LAYER_MATRICES];
+        const rt_tensor *mats[RT_LAYER_MATRICES];
         const int n = layer_matrices(&m->layers[il], mats);
         for (int i = 0; i < n; i++) present[kind_of(mats[i])] = 1;
     }
@@ -192,7 +187,7 @@ hf_status rt_tune_gemv(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, rt_g
     find_kinds(m, present);
     for (int kind = 0; kind < N_KINDS; kind++) {
         if (!present[kind] || (kind != KIND_PACKED && !ks->dot[kind])) continue;
-        rt_gemv_choice *c = kind_report(report, kind);
+        rt_gemv_choice *c = &report->kind[kind];
         c->present = 1;
         const int two = kind_has(ks, kind, Q_GEMV_MANY);
         q_gemv_layout l = pick == RT_GEMV_MANY && two ? Q_GEMV_MANY : Q_GEMV_FEW;
@@ -218,7 +213,7 @@ char *rt_gemv_report_text(const rt_gemv_report *report, char *buf, size_t size) 
     size_t len = 0;
     buf[0] = '\0';
     for (int kind = 0; kind < N_KINDS && len < size; kind++) {
-        const rt_gemv_choice *c = kind == KIND_PACKED ? &report->packed : &report->row[kind];
+        const rt_gemv_choice *c = &report->kind[kind];
         if (!c->present) continue;
         int n = snprintf(buf + len, size - len, "%s%s: %d stream%s", len ? "; " : "", kind_name(kind), c->streams,
                          c->streams == 1 ? "" : "s");

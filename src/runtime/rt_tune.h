@@ -56,9 +56,13 @@ typedef struct rt_gemv_choice {
     int64_t bytes;          /* when timed: weight bytes of a pass */
 } rt_gemv_choice;
 
+/* Kinds of matrix: a weight type's index for matrices read by rows, RT_GEMV_PACKED for Q8_0
+ * matrices in 16-row groups. */
+#define RT_GEMV_PACKED HF_TYPE_COUNT
+#define RT_GEMV_KINDS (HF_TYPE_COUNT + 1)
+
 typedef struct rt_gemv_report {
-    rt_gemv_choice row[HF_TYPE_COUNT]; /* matrices read by rows, per weight type */
-    rt_gemv_choice packed;             /* Q8_0 matrices in 16-row groups */
+    rt_gemv_choice kind[RT_GEMV_KINDS];
 } rt_gemv_report;
 
 /* Sets ks->gemv[] and ks->packed_gemv for m as pick says, timing on pool where it says so, and
