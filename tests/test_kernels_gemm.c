@@ -36,14 +36,16 @@ static void *random_rows(uint32_t type, int act, int64_t rows, int64_t k, float 
 }
 
 static void check_type(uint32_t type, const q_dot_traits *impl) {
-    static const int64_t ROWS[] = {1, 3, 4, 7, 8, 9, 13, 37};
-    static const int64_t TOKS[] = {1, 2, 3, 4, 5, 7, 11};
+    /* the largest of each list last: it sizes the buffers */
+    static const int64_t ROWS[] = {1, 3, 4, 7, 8, 9, 13, 16, 37};
+    static const int64_t TOKS[] = {1, 2, 3, 4, 5, 7, 11, 13};
+    const int64_t max_rows = ROWS[sizeof ROWS / sizeof ROWS[0] - 1], max_toks = TOKS[sizeof TOKS / sizeof TOKS[0] - 1];
     const q_dot_traits *ref = q_dot_ref_order(type, impl->order);
     const int64_t ks[2] = {type == HF_TYPE_Q8_0 ? 64 : 67, type == HF_TYPE_Q8_0 ? 320 : 264};
     int compared = 0;
     for (int ki = 0; ki < 2; ki++) {
         const int64_t k = ks[ki];
-        void *w = random_rows(type, 0, 37, k, 1.0f), *x = random_rows(ref->act_type, 1, 11, k, 2.0f);
+        void *w = random_rows(type, 0, max_rows, k, 1.0f), *x = random_rows(ref->act_type, 1, max_toks, k, 2.0f);
         const size_t ws = hf_row_size(type, k), xs = q_act_row_bytes(ref->act_type, k);
         for (size_t ri = 0; ri < sizeof ROWS / sizeof ROWS[0]; ri++)
             for (size_t ti = 0; ti < sizeof TOKS / sizeof TOKS[0]; ti++) {

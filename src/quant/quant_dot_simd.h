@@ -96,13 +96,60 @@ static float dot_q8_0_simd(const void *wv, const void *xv, int64_t k) {
             }                                                                                      \
     }
 
+#ifdef QD_ZMM_PAIRS
+/* The same blocks with two rows' 8-lane accumulators side by side in one 512-bit register
+ * (lanes 0-7 row 2p, lanes 8-15 row 2p+1; each lane's chain of fused multiply-adds is the
+ * reference's, so the bits are the 8-lane kernels'), the activations broadcast to both halves:
+ * one instruction per two outputs, where the FMA units are 512 bits wide (Zen 5, Intel) the
+ * float gemm's bound. Weights are held per step, activations loaded one token at a time. */
+static inline __m512 load16_f32(const float *a, const float *b) {
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(a)), _mm256_loadu_ps(b), 1);
+}
+static inline __m256i load_halves_u16(const uint16_t *a, const uint16_t *b) {
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)a)),
+                                   _mm_loadu_si128((const __m128i *)(const void *)b), 1);
+}
+static inline __m512 load16_f16(const uint16_t *a, const uint16_t *b) { return _mm512_cvtph_ps(load_halves_u16(a, b)); }
+static inline __m512 load16_bf16(const uint16_t *a, const uint16_t *b) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(load_halves_u16(a, b)), 16));
+}
+
+#define DEFINE_ZMM_TILE(name, elem_t, load16, load1, R, C)                                                 \
+    static void name(const elem_t *const *w, const float *const *x, int64_t k, float *y, int64_t ldy) { \
+        __m512 acc[(R) / 2][C];                                                                        \
+        UNROLL for (int p = 0; p < (R) / 2; p++)                                                       \
+            UNROLL for (int c = 0; c < (C); c++) acc[p][c] = _mm512_setzero_ps();                      \
+        const int64_t kl = k - k % Q_DOT_LANES;                                                        \
+        for (int64_t i = 0; i < kl; i += Q_DOT_LANES) {                                                \
+            __m512 wv[(R) / 2];                                                                        \
+            UNROLL for (int p = 0; p < (R) / 2; p++) wv[p] = load16(w[2 * p] + i, w[2 * p + 1] + i);   \
+            UNROLL for (int c = 0; c < (C); c++) {                                                     \
+                const __m512 xv = _mm512_broadcast_f32x8(_mm256_loadu_ps(x[c] + i));                   \
+                UNROLL for (int p = 0; p < (R) / 2; p++) acc[p][c] = _mm512_fmadd_ps(wv[p], xv, acc[p][c]); \
+            }                                                                                          \
+        }                                                                                              \
+        for (int p = 0; p < (R) / 2; p++)                                                              \
+            for (int c = 0; c < (C); c++)                                                              \
+                for (int h = 0; h < 2; h++) {                                                          \
+                    const int r = 2 * p + h;                                                           \
+                    float s = hsum_ref_order(h ? _mm512_extractf32x8_ps(acc[p][c], 1)                  \
+                                               : _mm512_castps512_ps256(acc[p][c]));                   \
+                    for (int64_t i = kl; i < k; i++) s = fmaf(load1(w[r] + i), x[c][i], s);            \
+                    y[c * ldy + r] = s;                                                                \
+                }                                                                                      \
+    }
+#define DEFINE_FLOAT_TILE(name, elem_t, t, load1, R, C) DEFINE_ZMM_TILE(name, elem_t, load16_##t, load1, R, C)
+#else
+#define DEFINE_FLOAT_TILE(name, elem_t, t, load1, R, C) DEFINE_SIMD_TILE(name, elem_t, load8_##t, load1, R, C)
+#endif
+
 /* Batches: QD_TILE_R rows x QD_TILE_C tokens per register block, QD_TILE_R x 1 for the rest. */
-DEFINE_SIMD_TILE(tile_f32, float, load8_f32, load1_f32, QD_TILE_R, QD_TILE_C)
-DEFINE_SIMD_TILE(tile_f16, uint16_t, load8_f16, load1_f16, QD_TILE_R, QD_TILE_C)
-DEFINE_SIMD_TILE(tile_bf16, uint16_t, load8_bf16, load1_bf16, QD_TILE_R, QD_TILE_C)
-DEFINE_SIMD_TILE(tile1_f32, float, load8_f32, load1_f32, QD_TILE_R, 1)
-DEFINE_SIMD_TILE(tile1_f16, uint16_t, load8_f16, load1_f16, QD_TILE_R, 1)
-DEFINE_SIMD_TILE(tile1_bf16, uint16_t, load8_bf16, load1_bf16, QD_TILE_R, 1)
+DEFINE_FLOAT_TILE(tile_f32, float, f32, load1_f32, QD_TILE_R, QD_TILE_C)
+DEFINE_FLOAT_TILE(tile_f16, uint16_t, f16, load1_f16, QD_TILE_R, QD_TILE_C)
+DEFINE_FLOAT_TILE(tile_bf16, uint16_t, bf16, load1_bf16, QD_TILE_R, QD_TILE_C)
+DEFINE_FLOAT_TILE(tile1_f32, float, f32, load1_f32, QD_TILE_R, 1)
+DEFINE_FLOAT_TILE(tile1_f16, uint16_t, f16, load1_f16, QD_TILE_R, 1)
+DEFINE_FLOAT_TILE(tile1_bf16, uint16_t, bf16, load1_bf16, QD_TILE_R, 1)
 
 DEFINE_TILE_GRID(gemm_f32_tiles, float, float, tile_f32, tile1_f32, dot_f32_simd, QD_TILE_R, QD_TILE_C)
 DEFINE_TILE_GRID(gemm_f16_tiles, uint16_t, float, tile_f16, tile1_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)

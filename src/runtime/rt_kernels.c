@@ -105,7 +105,7 @@ void rt_kernels_pick_ref(rt_kernel_set *ks) {
 #define GEMV_MAX_TOKENS 4
 
 /* Rows per work item. A batch of tokens is compute-bound: chunks of 32 rows (whole 16-row
- * groups and 4-row tiles) balance the threads and keep a chunk's weights in L2 while the
+ * groups and 4- or 8-row tiles) balance the threads and keep a chunk's weights in L2 while the
  * tokens stream past. A few tokens (generation) are bound by reading the weights: each thread
  * then gets about two long contiguous ranges, which the hardware prefetchers stream fastest
  * (measured here, 2 threads, q8_0 tg128: 32-row chunks 225-239 t/s, two ranges per thread
