@@ -72,27 +72,40 @@ static void rows_are_byte_identical_to_the_reference(void **state) {
     free(b);
 }
 
-/* q_to_f32 of F16 rows (with its F16C path where the CPU has it) gives hf_f16_to_f32's bits
- * for every half, NaN payloads and infinities included, in rows with and without tails. */
-static void f16_rows_widen_as_the_scalar_conversion(void **state) {
-    (void)state;
+/* q_to_f32 of F16 and BF16 rows (with their SIMD paths where the CPU has them) gives the
+ * scalar conversion's bits for every 16-bit word, NaN payloads and infinities included, in
+ * rows with and without tails. */
+static void check_widening(uint32_t type, float (*scalar)(uint16_t)) {
     uint16_t *h = malloc(65536 * sizeof *h);
     float *got = malloc(65536 * sizeof *got), *want = malloc(65536 * sizeof *want);
     assert_non_null(h);
+    assert_non_null(got);
+    assert_non_null(want);
     for (uint32_t i = 0; i < 65536; i++) {
-        h[i] = (uint16_t)(i * 40503u); /* every half once, in a scrambled order */
-        want[i] = hf_f16_to_f32(h[i]);
+        h[i] = (uint16_t)(i * 40503u); /* every word once, in a scrambled order */
+        want[i] = scalar(h[i]);
     }
     for (int64_t off = 0, len = 1; off < 65536; off += len, len = len % 37 + 5) {
         const int64_t n = off + len <= 65536 ? len : 65536 - off;
-        q_to_f32(HF_TYPE_F16, h + off, got + off, n);
+        q_to_f32(type, h + off, got + off, n);
     }
     assert_memory_equal(got, want, 65536 * sizeof *got);
     free(h), free(got), free(want);
 }
 
+static void f16_rows_widen_as_the_scalar_conversion(void **state) {
+    (void)state;
+    check_widening(HF_TYPE_F16, hf_f16_to_f32);
+}
+
+static void bf16_rows_widen_as_the_scalar_conversion(void **state) {
+    (void)state;
+    check_widening(HF_TYPE_BF16, hf_bf16_to_f32);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(rows_are_byte_identical_to_the_reference),
-                                       cmocka_unit_test(f16_rows_widen_as_the_scalar_conversion)};
+                                       cmocka_unit_test(f16_rows_widen_as_the_scalar_conversion),
+                                       cmocka_unit_test(bf16_rows_widen_as_the_scalar_conversion)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

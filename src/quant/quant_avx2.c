@@ -134,3 +134,34 @@ void q_f16_to_f32_row_avx2(const uint16_t *x, float *y, int64_t n) {
     }
     for (; i < n; i++) y[i] = hf_f16_to_f32(x[i]);
 }
+
+/* hf_f32_to_bf16 on 8 values in integer arithmetic, so NaN payloads and signs pass through
+ * as in the reference: (u + 0x7fff + bit 16 of u) >> 16, and a NaN its top half with the
+ * quiet bit set. The sums cannot wrap for non-NaN u (at most 0xff800000 + 0x8000). */
+static __m128i f32_to_bf16x8(const float *x) {
+    const __m256i u = _mm256_loadu_si256((const __m256i *)(const void *)x);
+    const __m256i top = _mm256_srli_epi32(u, 16);
+    const __m256i rounded =
+        _mm256_srli_epi32(_mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7fff),
+                                                               _mm256_and_si256(top, _mm256_set1_epi32(1)))), 16);
+    const __m256i is_nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)),
+                                              _mm256_set1_epi32(0x7f800000));
+    const __m256i h = _mm256_blendv_epi8(rounded, _mm256_or_si256(top, _mm256_set1_epi32(64)), is_nan);
+    /* every lane is below 2^16, so the unsigned saturating pack is exact */
+    return _mm_packus_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+void q_f32_to_bf16_row_avx2(const float *x, uint16_t *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm_storeu_si128((__m128i *)(void *)(y + i), f32_to_bf16x8(x + i));
+    for (; i < n; i++) y[i] = hf_f32_to_bf16(x[i]);
+}
+
+void q_bf16_to_f32_row_avx2(const uint16_t *x, float *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + i)));
+        _mm256_storeu_si256((__m256i *)(void *)(y + i), _mm256_slli_epi32(w, 16));
+    }
+    for (; i < n; i++) y[i] = hf_bf16_to_f32(x[i]);
+}

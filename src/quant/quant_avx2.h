@@ -15,3 +15,7 @@ void q_f32_to_f16_row_avx2(const float *x, uint16_t *y, int64_t n);
 /* F16 -> F32 as hf_f16_to_f32 (exact); groups of 8 holding an infinity or a NaN take the
  * scalar conversion. */
 void q_f16_to_f32_row_avx2(const uint16_t *x, float *y, int64_t n);
+/* F32 -> BF16 as hf_f32_to_bf16 (ggml's rounding, NaN made quiet), in integer arithmetic. */
+void q_f32_to_bf16_row_avx2(const float *x, uint16_t *y, int64_t n);
+/* BF16 -> F32 as hf_bf16_to_f32 (a shift: exact for every word). */
+void q_bf16_to_f32_row_avx2(const uint16_t *x, float *y, int64_t n);
