@@ -228,32 +228,38 @@ static void bf16_pair_kernels_match_the_reference_on_raw_words(void **state) {
     }
 }
 
-/* Every implementation's weighted row sum (attention's V rows) gives the bits of the
- * reference axpy called row by row, for lengths with and without tails and strided rows. */
+/* Every implementation's weighted row sums (attention's V rows, several queries at once) give
+ * the bits of the reference axpy called row by row for each output, for lengths with and
+ * without tails, strided rows, and output counts below, at and past the kernels' blocks. */
 static void wsum_gives_the_bits_of_axpy_calls_row_by_row(void **state) {
     (void)state;
+    enum { MAX_OUT = 13, MAX_ROWS = 9, LDY = 90, LDA = 11 };
     for (int ti = 0; ti < 3; ti++) {
         const uint32_t t = TYPES[ti];
         const q_dot_traits *ref = q_dot_ref(t), *impls[4];
         const int n_impls = q_dot_impls(t, impls, 4);
         for (int ii = 0; ii < n_impls; ii++)
             for (int64_t n = 1; n <= 80; n += 3)
-                for (int64_t nr = 1; nr <= 9; nr += 2) {
-                    const size_t rs = (size_t)hf_row_size(t, n + 5);
-                    uint8_t *rows = malloc(rs * (size_t)nr);
-                    float *ya = malloc((size_t)n * sizeof(float)), *yb = malloc((size_t)n * sizeof(float)), a[9];
-                    for (int64_t r = 0; r < nr; r++) {
-                        fill_row(t, rows + (size_t)r * rs, n + 5, 3.0f);
-                        a[r] = frand();
+                for (int64_t nr = 1; nr <= MAX_ROWS; nr += 2)
+                    for (int64_t n_out = 1; n_out <= MAX_OUT; n_out += n_out < 8 ? 1 : 5) {
+                        const size_t rs = (size_t)hf_row_size(t, n + 5);
+                        uint8_t *rows = malloc(rs * (size_t)nr);
+                        float *ya = malloc(MAX_OUT * LDY * sizeof(float)), *yb = malloc(MAX_OUT * LDY * sizeof(float));
+                        float a[MAX_OUT * LDA];
+                        assert_non_null(rows);
+                        assert_non_null(ya);
+                        assert_non_null(yb);
+                        for (int64_t r = 0; r < nr; r++) fill_row(t, rows + (size_t)r * rs, n + 5, 3.0f);
+                        for (int i = 0; i < MAX_OUT * LDA; i++) a[i] = frand();
+                        for (int i = 0; i < MAX_OUT * LDY; i++) ya[i] = yb[i] = frand() * 10.0f;
+                        for (int64_t o = 0; o < n_out; o++)
+                            for (int64_t r = 0; r < nr; r++) ref->axpy(ya + o * LDY, a[o * LDA + r], rows + (size_t)r * rs, n);
+                        impls[ii]->wsum(yb, LDY, a, LDA, n_out, rows, rs, nr, n);
+                        if (memcmp(ya, yb, MAX_OUT * LDY * sizeof(float)) != 0)
+                            fail_msg("%s %s wsum n=%lld rows=%lld outputs=%lld differs", hf_type_info(t)->name,
+                                     impls[ii]->impl, (long long)n, (long long)nr, (long long)n_out);
+                        free(rows), free(ya), free(yb);
                     }
-                    for (int64_t i = 0; i < n; i++) ya[i] = yb[i] = frand() * 10.0f;
-                    for (int64_t r = 0; r < nr; r++) ref->axpy(ya, a[r], rows + (size_t)r * rs, n);
-                    impls[ii]->wsum(yb, a, rows, rs, nr, n);
-                    if (memcmp(ya, yb, (size_t)n * sizeof(float)) != 0)
-                        fail_msg("%s %s wsum n=%lld rows=%lld differs", hf_type_info(t)->name, impls[ii]->impl,
-                                 (long long)n, (long long)nr);
-                    free(rows), free(ya), free(yb);
-                }
     }
 }
 

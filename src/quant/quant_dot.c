@@ -83,8 +83,11 @@ DEFINE_REF_AXPY(axpy_f16_ref, uint16_t, load_f16)
 DEFINE_REF_AXPY(axpy_bf16_ref, uint16_t, load_bf16)
 
 #define DEFINE_REF_WSUM(name, axpy)                                                                     \
-    static void name(float *y, const float *a, const void *rows, size_t rs, int64_t nr, int64_t n) {    \
-        for (int64_t r = 0; r < nr; r++) axpy(y, a[r], (const uint8_t *)rows + (size_t)r * rs, n);      \
+    static void name(float *y, int64_t ldy, const float *a, int64_t lda, int64_t n_out, const void *rows,  \
+                     size_t rs, int64_t nr, int64_t n) {                                                \
+        for (int64_t o = 0; o < n_out; o++)                                                             \
+            for (int64_t r = 0; r < nr; r++)                                                            \
+                axpy(y + o * ldy, a[o * lda + r], (const uint8_t *)rows + (size_t)r * rs, n);           \
     }
 DEFINE_REF_WSUM(wsum_f32_ref, axpy_f32_ref)
 DEFINE_REF_WSUM(wsum_f16_ref, axpy_f16_ref)

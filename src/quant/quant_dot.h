@@ -106,10 +106,14 @@ typedef void (*q_gemm_fn)(const void *w, size_t w_stride, int64_t n_rows, const 
  * Q8_0. */
 typedef void (*q_axpy_fn)(float *y, float a, const void *x, int64_t n);
 
-/* y[i] = fma(a[r], x_r[i], y[i]) for r = 0 .. n_rows-1 in order, x_r the row at
- * rows + r * row_stride (n elements of the weight type): the bits of n_rows axpy calls, with
- * y kept in registers across the rows (attention's weighted sum of V rows); NULL for Q8_0. */
-typedef void (*q_wsum_fn)(float *y, const float *a, const void *rows, size_t row_stride, int64_t n_rows, int64_t n);
+/* For each output o < n_out (y_o = y + o * ldy, a_o = a + o * lda):
+ * y_o[i] = fma(a_o[r], x_r[i], y_o[i]) for r = 0 .. n_rows-1 in order, x_r the row at
+ * rows + r * row_stride (n elements of the weight type): the bits of n_rows axpy calls per
+ * output, with the outputs kept in registers across the rows and each row loaded once for
+ * several outputs (attention's weighted sums of V rows, several queries at once); NULL for
+ * Q8_0. */
+typedef void (*q_wsum_fn)(float *y, int64_t ldy, const float *a, int64_t lda, int64_t n_out, const void *rows,
+                          size_t row_stride, int64_t n_rows, int64_t n);
 
 /* ==== GEMV layouts ====
  * How a one-token matmul (generation) walks the weights: most fast kernels offer a layout with

@@ -7,5 +7,6 @@
 #define QD_ISA Q_ISA_AVX2
 #define QD_TILE_R 4
 #define QD_TILE_C 3
+#define QD_WSUM_OUT 3 /* weighted sums: 3 outputs x 4 vectors + 3 weights + 1 row vector of 16 */
 #define QD_TABLE_FN q_dot_avx2
 #include "quant/quant_dot_simd.h"

@@ -14,5 +14,6 @@
 #define QD_ZMM_PAIRS
 #define QD_TILE_R 8
 #define QD_TILE_C 6
+#define QD_WSUM_OUT 6 /* weighted sums: 6 outputs x 4 vectors + 1 row vector of 32 */
 #define QD_TABLE_FN q_dot_avx512
 #include "quant/quant_dot_simd.h"

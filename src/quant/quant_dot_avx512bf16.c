@@ -133,7 +133,8 @@ DEFINE_GEMV_OR_TILES(gemm_bf16_pairs, gemv2_pairs, gemm_pairs_tiles)
 
 /* The element-wise kernels: the same bits in every order (quant_dot_tiles.h). */
 DEFINE_SIMD_AXPY(axpy_bf16, uint16_t, load8_bf16, load1_bf16)
-DEFINE_SIMD_WSUM(wsum_bf16, uint16_t, load8_bf16, load1_bf16)
+#define WSUM_OUT 6 /* outputs per block: 24 accumulators of 32 registers */
+DEFINE_SIMD_WSUM(wsum_bf16, uint16_t, load8_bf16, load1_bf16, WSUM_OUT)
 
 static const q_dot_traits BF16_PAIRS = {Q_ACT_BF16_BITS, dot_bf16_pairs, "avx512bf16", gemm_bf16_pairs, axpy_bf16,
                                         wsum_bf16, Q_ORDER_BF16_PAIRS, Q_ISA_AVX512, {gemv2_pairs, gemv4_pairs},

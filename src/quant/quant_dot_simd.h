@@ -10,6 +10,7 @@
  *   QD_IMPL      the implementation name ("avx2", "avx512");
  *   QD_ISA       its tier (Q_ISA_AVX2, Q_ISA_AVX512);
  *   QD_TILE_R/C  the register block of the float gemm: rows x tokens;
+ *   QD_WSUM_OUT  the outputs per block of the weighted row sums;
  *   QD_TABLE_FN  the name of the function returning the traits of a weight type. */
 #include <immintrin.h>
 #include <math.h>
@@ -225,9 +226,9 @@ static void gemm_q8_0_simd(const void *wv, size_t ws, int64_t nr, const void *xv
 DEFINE_SIMD_AXPY(axpy_f32_simd, float, load8_f32, load1_f32)
 DEFINE_SIMD_AXPY(axpy_f16_simd, uint16_t, load8_f16, load1_f16)
 DEFINE_SIMD_AXPY(axpy_bf16_simd, uint16_t, load8_bf16, load1_bf16)
-DEFINE_SIMD_WSUM(wsum_f32_simd, float, load8_f32, load1_f32)
-DEFINE_SIMD_WSUM(wsum_f16_simd, uint16_t, load8_f16, load1_f16)
-DEFINE_SIMD_WSUM(wsum_bf16_simd, uint16_t, load8_bf16, load1_bf16)
+DEFINE_SIMD_WSUM(wsum_f32_simd, float, load8_f32, load1_f32, QD_WSUM_OUT)
+DEFINE_SIMD_WSUM(wsum_f16_simd, uint16_t, load8_f16, load1_f16, QD_WSUM_OUT)
+DEFINE_SIMD_WSUM(wsum_bf16_simd, uint16_t, load8_bf16, load1_bf16, QD_WSUM_OUT)
 
 /* Each float type's GEMV in both layouts: two rows' streams, four rows'. */
 #define GEMV_2_4(t) {gemv2_##t, gemv4_##t}, {2, 4}

@@ -79,35 +79,54 @@ static inline float load1_bf16(const uint16_t *p) { return hf_bf16_to_f32(*p); }
             _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, load8(x + i), _mm256_loadu_ps(y + i))); \
         for (; i < n; i++) y[i] = fmaf(a, load1(x + i), y[i]);                        \
     }
-/* y[i] = fma(a[r], row r[i], y[i]) for r = 0 .. nr-1 in order (row r at rows + r * rs), so
- * the bits of nr axpy calls; 32 outputs stay in registers while the rows stream past, instead
- * of every row's axpy loading and storing them (attention's weighted sum of V rows). */
-#define DEFINE_SIMD_WSUM(name, elem_t, load8, load1)                                                  \
-    static void name(float *y, const float *a, const void *rows, size_t rs, int64_t nr, int64_t n) {  \
-        const uint8_t *base = rows;                                                                   \
-        int64_t i = 0;                                                                                \
-        for (; i + 32 <= n; i += 32) {                                                                \
-            __m256 acc[4];                                                                            \
-            UNROLL for (int c = 0; c < 4; c++) acc[c] = _mm256_loadu_ps(y + i + 8 * c);               \
-            for (int64_t r = 0; r < nr; r++) {                                                        \
-                const elem_t *x = (const elem_t *)(const void *)(base + (size_t)r * rs) + i;          \
-                const __m256 av = _mm256_set1_ps(a[r]);                                               \
-                UNROLL for (int c = 0; c < 4; c++) acc[c] = _mm256_fmadd_ps(av, load8(x + 8 * c), acc[c]); \
-            }                                                                                         \
-            UNROLL for (int c = 0; c < 4; c++) _mm256_storeu_ps(y + i + 8 * c, acc[c]);               \
-        }                                                                                             \
-        for (; i + 8 <= n; i += 8) {                                                                  \
-            __m256 acc = _mm256_loadu_ps(y + i);                                                      \
-            for (int64_t r = 0; r < nr; r++)                                                          \
-                acc = _mm256_fmadd_ps(_mm256_set1_ps(a[r]),                                           \
-                                      load8((const elem_t *)(const void *)(base + (size_t)r * rs) + i), acc); \
-            _mm256_storeu_ps(y + i, acc);                                                             \
-        }                                                                                             \
-        for (; i < n; i++) {                                                                          \
-            float s = y[i];                                                                           \
-            for (int64_t r = 0; r < nr; r++)                                                          \
-                s = fmaf(a[r], load1((const elem_t *)(const void *)(base + (size_t)r * rs) + i), s);  \
-            y[i] = s;                                                                                 \
-        }                                                                                             \
+/* For each output o: y_o[i] = fma(a_o[r], row r[i], y_o[i]) for r = 0 .. nr-1 in order (row r
+ * at rows + r * rs), so the bits of nr axpy calls per output (q_wsum_fn). Blocks of QB outputs
+ * x 32 elements stay in registers while the rows stream past, each row vector loaded once for
+ * the QB outputs: attention's weighted sums of V rows for several queries at a time, where one
+ * query's sum alone is a chain of dependent multiply-adds per register. */
+#define DEFINE_SIMD_WSUM(name, elem_t, load8, load1, QB)                                                   \
+    static inline __attribute__((always_inline)) void name##_block(float *y, int64_t ldy, const float *a,   \
+                                                                    int64_t lda, const int nq,              \
+                                                                    const uint8_t *base, size_t rs,         \
+                                                                    int64_t nr, int64_t n) {                \
+        int64_t i = 0;                                                                                      \
+        for (; i + 32 <= n; i += 32) {                                                                      \
+            __m256 acc[QB][4];                                                                              \
+            UNROLL for (int q = 0; q < nq; q++)                                                             \
+                UNROLL for (int c = 0; c < 4; c++) acc[q][c] = _mm256_loadu_ps(y + q * ldy + i + 8 * c);    \
+            for (int64_t r = 0; r < nr; r++) {                                                              \
+                const elem_t *x = (const elem_t *)(const void *)(base + (size_t)r * rs) + i;                \
+                UNROLL for (int c = 0; c < 4; c++) {                                                        \
+                    const __m256 v = load8(x + 8 * c);                                                      \
+                    UNROLL for (int q = 0; q < nq; q++)                                                     \
+                        acc[q][c] = _mm256_fmadd_ps(_mm256_set1_ps(a[q * lda + r]), v, acc[q][c]);          \
+                }                                                                                           \
+            }                                                                                               \
+            UNROLL for (int q = 0; q < nq; q++)                                                             \
+                UNROLL for (int c = 0; c < 4; c++) _mm256_storeu_ps(y + q * ldy + i + 8 * c, acc[q][c]);    \
+        }                                                                                                   \
+        for (; i + 8 <= n; i += 8) {                                                                        \
+            __m256 acc[QB];                                                                                 \
+            UNROLL for (int q = 0; q < nq; q++) acc[q] = _mm256_loadu_ps(y + q * ldy + i);                  \
+            for (int64_t r = 0; r < nr; r++) {                                                              \
+                const __m256 v = load8((const elem_t *)(const void *)(base + (size_t)r * rs) + i);          \
+                UNROLL for (int q = 0; q < nq; q++)                                                         \
+                    acc[q] = _mm256_fmadd_ps(_mm256_set1_ps(a[q * lda + r]), v, acc[q]);                    \
+            }                                                                                               \
+            UNROLL for (int q = 0; q < nq; q++) _mm256_storeu_ps(y + q * ldy + i, acc[q]);                  \
+        }                                                                                                   \
+        for (; i < n; i++)                                                                                  \
+            for (int q = 0; q < nq; q++) {                                                                  \
+                float s = y[q * ldy + i];                                                                   \
+                for (int64_t r = 0; r < nr; r++)                                                            \
+                    s = fmaf(a[q * lda + r], load1((const elem_t *)(const void *)(base + (size_t)r * rs) + i), s); \
+                y[q * ldy + i] = s;                                                                         \
+            }                                                                                               \
+    }                                                                                                       \
+    static void name(float *y, int64_t ldy, const float *a, int64_t lda, int64_t n_out, const void *rows,  \
+                     size_t rs, int64_t nr, int64_t n) {                                                    \
+        int64_t o = 0;                                                                                      \
+        for (; o + (QB) <= n_out; o += (QB)) name##_block(y + o * ldy, ldy, a + o * lda, lda, QB, rows, rs, nr, n); \
+        for (; o < n_out; o++) name##_block(y + o * ldy, ldy, a + o * lda, lda, 1, rows, rs, nr, n);       \
     }
 

@@ -278,28 +278,46 @@ static void tile_scores(const attn_job *j, int64_t h, int64_t t_lo, int64_t nq, 
     }
 }
 
+/* Queries per weighted V sum: they share the V rows up to the first one's position, and the
+ * later ones add their last few rows on their own (a multiple of the kernels' output blocks). */
+#define ATT_WSUM_GROUP 6
+
+/* The outputs of nq queries of one head (query i at position pos0 + t_lo + i): each sums its V
+ * rows in position order (wsum), so a group's shared rows and then each query's own last rows
+ * give the bits of one sum per query. */
+static void weighted_v_sums(const attn_job *j, int64_t h, int64_t t_lo, int64_t nq, const float *scores) {
+    rt_ctx *c = j->c;
+    const rt_hparams *hp = &c->m->hp;
+    const int64_t hd = hp->head_dim, nq_all = rt_n_q(hp), g = h / (hp->n_head / hp->n_head_kv);
+    const size_t rs = c->kv.row_bytes;
+    const uint8_t *v0 = rt_kv_v_head(&c->kv, j->layer, g); /* F32 or F16 (rt_kv_init): types with a wsum */
+    for (int64_t i0 = 0; i0 < nq; i0 += ATT_WSUM_GROUP) {
+        const int64_t n_out = nq - i0 < ATT_WSUM_GROUP ? nq - i0 : ATT_WSUM_GROUP;
+        const int64_t shared = j->pos0 + t_lo + i0 + 1;
+        float *out = c->attn + (t_lo + i0) * nq_all + h * hd;
+        const float *a = scores + i0 * c->n_ctx;
+        for (int64_t i = 0; i < n_out; i++) memset(out + i * nq_all, 0, (size_t)hd * sizeof(float));
+        j->dt->wsum(out, nq_all, a, c->n_ctx, n_out, v0, rs, shared, hd);
+        for (int64_t i = 1; i < n_out; i++)
+            j->dt->wsum(out + i * nq_all, nq_all, a + i * c->n_ctx + shared, c->n_ctx, 1, v0 + (size_t)shared * rs, rs,
+                        i, hd);
+    }
+}
+
 /* One (head, tile of queries) pair per item: causal softmax attention over the cache. Each
- * K row is read once per tile (the scores' gemm); each query's output sums its V rows in
- * position order in registers (wsum), the head's V rows staying in L2 across the tile. */
+ * K row is read once per tile (the scores' gemm) and each V row once per group of queries
+ * (weighted_v_sums), the head's rows staying in L2 across the tile. */
 static void attend(void *arg, int64_t start, int64_t end, int ith) {
     const attn_job *j = arg;
     rt_ctx *c = j->c;
-    const rt_hparams *hp = &c->m->hp;
-    const int64_t hd = hp->head_dim, nq_all = rt_n_q(hp), qt = c->att_qt;
+    const int64_t qt = c->att_qt;
     float *scores = c->att_tmp + (size_t)ith * (size_t)c->att_stride; /* qt rows of n_ctx */
     void *qconv = scores + qt * c->n_ctx;                                 /* qt x head_dim */
     for (int64_t item = start; item < end; item++) {
         const int64_t h = item / j->n_tiles, t_lo = item % j->n_tiles * qt;
         const int64_t nq = j->t - t_lo < qt ? j->t - t_lo : qt;
-        const int64_t g = h / (hp->n_head / hp->n_head_kv);
         tile_scores(j, h, t_lo, nq, scores, qconv);
-        /* the cache is F32 or F16 (rt_kv_init), types with a weighted row sum */
-        const uint8_t *v0 = rt_kv_v_head(&c->kv, j->layer, g);
-        for (int64_t i = 0; i < nq; i++) {
-            float *out = c->attn + (t_lo + i) * nq_all + h * hd;
-            memset(out, 0, (size_t)hd * sizeof(float));
-            j->dt->wsum(out, scores + i * c->n_ctx, v0, c->kv.row_bytes, j->pos0 + t_lo + i + 1, hd);
-        }
+        weighted_v_sums(j, h, t_lo, nq, scores);
     }
 }
 
