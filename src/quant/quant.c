@@ -48,11 +48,13 @@ void q_dequantize_row_q8_0(const q_block_q8_0 *x, float *y, int64_t n) {
 void q_from_f32(uint32_t type, const float *src, void *dst, int64_t n) {
 #if defined(__x86_64__) || defined(__i386__)
     /* Byte-identical fast paths (quant_avx2.h) where the CPU has them. */
-    if ((type == HF_TYPE_Q8_0 || type == HF_TYPE_F16 || type == HF_TYPE_BF16) && q_cpu_has_avx2_f16c()) {
-        if (type == HF_TYPE_Q8_0) q_quantize_row_q8_0_avx2(src, dst, n);
-        else if (type == HF_TYPE_F16) q_f32_to_f16_row_avx2(src, dst, n);
-        else q_f32_to_bf16_row_avx2(src, dst, n);
-        return;
+    if (q_cpu_has_avx2_f16c()) {
+        switch (type) {
+        case HF_TYPE_Q8_0: q_quantize_row_q8_0_avx2(src, dst, n); return;
+        case HF_TYPE_F16: q_f32_to_f16_row_avx2(src, dst, n); return;
+        case HF_TYPE_BF16: q_f32_to_bf16_row_avx2(src, dst, n); return;
+        default: break; /* F32: the reference's copy */
+        }
     }
 #endif
     q_from_f32_ref(type, src, dst, n);

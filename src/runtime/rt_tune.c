@@ -25,22 +25,20 @@ int rt_gemv_pick_parse(const char *name, rt_gemv_pick *out) {
 }
 
 /* ==== Kinds of matrix (rt_tune.h: a row type, or RT_GEMV_PACKED) ==== */
-#define KIND_PACKED RT_GEMV_PACKED
-#define N_KINDS RT_GEMV_KINDS
 
-static int kind_of(const rt_tensor *t) { return t->n_packed > 0 ? KIND_PACKED : (int)t->type; }
+static int kind_of(const rt_tensor *t) { return t->n_packed > 0 ? RT_GEMV_PACKED : (int)t->type; }
 
 /* What a kind's kernel offers (whether it has a layout, that layout's streams), and setting
  * the layout it uses. */
 static int kind_has(const rt_kernel_set *ks, int kind, q_gemv_layout l) {
-    if (kind == KIND_PACKED) return ks->packed->gemv[l] != NULL;
+    if (kind == RT_GEMV_PACKED) return ks->packed->gemv[l] != NULL;
     return ks->dot[kind] && ks->dot[kind]->gemv[l] != NULL;
 }
 static int kind_streams(const rt_kernel_set *ks, int kind, q_gemv_layout l) {
-    return kind == KIND_PACKED ? ks->packed->gemv_streams[l] : ks->dot[kind]->gemv_streams[l];
+    return kind == RT_GEMV_PACKED ? ks->packed->gemv_streams[l] : ks->dot[kind]->gemv_streams[l];
 }
 static void kind_set(rt_kernel_set *ks, int kind, q_gemv_layout l) {
-    if (kind == KIND_PACKED) ks->packed_gemv = l;
+    if (kind == RT_GEMV_PACKED) ks->packed_gemv = l;
     else ks->gemv[kind] = l;
 }
 
@@ -170,8 +168,8 @@ static hf_status tune_kind(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, 
 }
 
 /* Which kinds m has. */
-static void find_kinds(const rt_model *m, int present[N_KINDS]) {
-    memset(present, 0, N_KINDS * sizeof present[0]);
+static void find_kinds(const rt_model *m, int present[RT_GEMV_KINDS]) {
+    memset(present, 0, RT_GEMV_KINDS * sizeof present[0]);
     for (int64_t il = 0; il < m->hp.n_layer; il++) {
         const rt_tensor *mats[RT_LAYER_MATRICES];
         const int n = layer_matrices(&m->layers[il], mats);
@@ -183,10 +181,10 @@ static void find_kinds(const rt_model *m, int present[N_KINDS]) {
 hf_status rt_tune_gemv(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, rt_gemv_pick pick, rt_gemv_report *report,
                        hf_err *err) {
     memset(report, 0, sizeof *report);
-    int present[N_KINDS];
+    int present[RT_GEMV_KINDS];
     find_kinds(m, present);
-    for (int kind = 0; kind < N_KINDS; kind++) {
-        if (!present[kind] || (kind != KIND_PACKED && !ks->dot[kind])) continue;
+    for (int kind = 0; kind < RT_GEMV_KINDS; kind++) {
+        if (!present[kind] || (kind != RT_GEMV_PACKED && !ks->dot[kind])) continue;
         rt_gemv_choice *c = &report->kind[kind];
         c->present = 1;
         const int two = kind_has(ks, kind, Q_GEMV_MANY);
@@ -204,7 +202,7 @@ hf_status rt_tune_gemv(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, rt_g
 }
 
 static const char *kind_name(int kind) {
-    if (kind == KIND_PACKED) return "q8_0 groups";
+    if (kind == RT_GEMV_PACKED) return "q8_0 groups";
     const hf_type_traits *tr = hf_type_info((uint32_t)kind);
     return tr ? tr->name : "?";
 }
@@ -212,7 +210,7 @@ static const char *kind_name(int kind) {
 char *rt_gemv_report_text(const rt_gemv_report *report, char *buf, size_t size) {
     size_t len = 0;
     buf[0] = '\0';
-    for (int kind = 0; kind < N_KINDS && len < size; kind++) {
+    for (int kind = 0; kind < RT_GEMV_KINDS && len < size; kind++) {
         const rt_gemv_choice *c = &report->kind[kind];
         if (!c->present) continue;
         int n = snprintf(buf + len, size - len, "%s%s: %d stream%s", len ? "; " : "", kind_name(kind), c->streams,
