@@ -349,6 +349,62 @@ static void every_gemv_layout_gives_the_same_logits(void **state) {
         }
 }
 
+/* A context given an earlier one's GEMV report (rt_ctx_params.gemv_from) follows its layouts
+ * without timing, for the same file and for its twin in the other QKV layout, and still gives
+ * the twins' shared logits. The earlier context is made with --gemv many, which timing on this
+ * machine need not choose, so a context that timed instead of reusing shows up in the layouts
+ * as well as in the reused flag. */
+static void a_reused_gemv_report_is_followed_untimed(void **state) {
+    (void)state;
+    hf_err err = {0};
+    for (int i = 0; i < 4; i++) {
+        rt_model *m[2];
+        for (int fused = 0; fused <= 1; fused++) {
+            fx_spec s = fx_default(WTYPES[i], fused ? FX_FUSED : FX_SEPARATE, 1);
+            char name[64];
+            snprintf(name, sizeof name, "gemv_from_%u_%d.gguf", WTYPES[i], fused);
+            if (rt_model_load(&m[fused], fx_write_tmp(&s, name), &err) != HF_OK) fail_msg("load: %s", err.msg);
+        }
+        rt_ctx_params p = rt_ctx_default_params();
+        p.n_threads = 2;
+        p.n_ubatch = 1;
+        p.gemv = RT_GEMV_MANY;
+        rt_ctx *first;
+        if (rt_ctx_new(&first, m[0], &p, &err) != HF_OK) fail_msg("ctx: %s", err.msg);
+        p.gemv = RT_GEMV_TIMED;
+        p.gemv_from = rt_ctx_gemv(first);
+        float *logits[2];
+        for (int fused = 0; fused <= 1; fused++) {
+            rt_ctx *c;
+            if (rt_ctx_new(&c, m[fused], &p, &err) != HF_OK) fail_msg("ctx: %s", err.msg);
+            const rt_kernel_set *ks = rt_ctx_kernels(c), *ks0 = rt_ctx_kernels(first);
+            int kinds = 0;
+            for (uint32_t k = 0; k < RT_GEMV_KINDS; k++) {
+                const rt_gemv_choice *ch = &rt_ctx_gemv(c)->kind[k], *ch0 = &rt_ctx_gemv(first)->kind[k];
+                if (!ch->present) continue;
+                kinds++;
+                const q_gemv_layout used = k == RT_GEMV_PACKED ? ks->packed_gemv : ks->gemv[k];
+                const q_gemv_layout used0 = k == RT_GEMV_PACKED ? ks0->packed_gemv : ks0->gemv[k];
+                if (!ch0->present || !ch->reused || ch->timed || used != used0 || ch->layout != used ||
+                    ch->streams != ch0->streams)
+                    fail_msg("type %s fused %d kind %u: reused %d timed %d layout %d, earlier context %d",
+                             hf_type_info(WTYPES[i])->name, fused, k, ch->reused, ch->timed, (int)used, (int)used0);
+            }
+            assert_true(kinds > 0);
+            const int64_t V = m[fused]->hp.n_vocab;
+            logits[fused] = malloc((size_t)V * sizeof(float));
+            assert_int_equal(rt_decode(c, PROMPT, N_PROMPT, logits[fused], 0, &err), HF_OK);
+            rt_ctx_free(c);
+        }
+        assert_same_bits(logits[0], logits[1], (size_t)m[0]->hp.n_vocab * sizeof(float), "twins with a reused report");
+        free(logits[0]);
+        free(logits[1]);
+        rt_ctx_free(first);
+        rt_model_free(m[0]);
+        rt_model_free(m[1]);
+    }
+}
+
 /* ==== Naive double-precision reference (independent of rt_forward.c) ==== */
 
 static double *dequant_rows(const rt_tensor *t) {
@@ -525,6 +581,7 @@ int main(void) {
         cmocka_unit_test(copied_float_matrices_give_the_mapped_logits),
         cmocka_unit_test(every_kernel_tier_the_cpu_runs_gives_the_plain_c_logits),
         cmocka_unit_test(every_gemv_layout_gives_the_same_logits),
+        cmocka_unit_test(a_reused_gemv_report_is_followed_untimed),
         cmocka_unit_test(f32_forward_matches_a_naive_double_precision_forward),
         cmocka_unit_test(neox_rope_arch_matches_the_naive_forward),
         cmocka_unit_test(reduced_precision_types_stay_close_to_the_naive_forward),

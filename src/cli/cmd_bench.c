@@ -8,8 +8,16 @@
  * Tokens are a fixed pseudo-random sequence of ids (the same for every run). Each
  * configuration gets one untimed warm-up run, then -r timed repetitions; the repetitions are
  * interleaved over all configurations and models (rep 1 of everything, rep 2 of everything,
- * ...; the models of one configuration back to back), so slow drift of the machine (thermal,
- * other load) does not favour one file. The cache is reset (rt_ctx_reset) before every run.
+ * ...; the models of one configuration back to back, in -m order in odd rounds and reversed
+ * in even ones), so slow drift of the machine (thermal, other load) does not favour one file,
+ * not even the one that runs first. With several files, a second table gives each file's
+ * t/s over the first file's in the same round (median, min, max over the rounds): a paired
+ * figure, which cancels the drift between rounds that widens the mean +- stddev columns. The
+ * cache is reset (rt_ctx_reset) before every run.
+ *
+ * GEMV layouts (rt_tune.h) are timed once per model and thread count, and once for twins
+ * (files with the same matrices, e.g. fused and unfused conversions of one checkpoint): the
+ * other contexts reuse that choice, so twins differ by their file alone, not by a timing.
  *
  * Reported besides t/s (mean +- sample stddev of the per-repetition t/s, as llama-bench): the
  * dot-product kernel chosen per weight type present (q_dot traits' impl), the weight bytes one
@@ -298,6 +306,7 @@ typedef struct bench_test {
     rt_ctx *ctx;
     double *secs; /* [reps] */
     double *roof; /* [reps] with --roofline, tg only: read GB/s around each repetition */
+    int gemv_from; /* the test whose GEMV layouts this one reuses, or -1 (timed or fixed here) */
 } bench_test;
 
 static double now_s(void) {
@@ -327,6 +336,20 @@ static void stats(const bench_test *t, int64_t reps, double *mean, double *sd) {
         s2 += d * d;
     }
     *sd = reps > 1 ? sqrt(s2 / (double)(reps - 1)) : 0.0;
+}
+
+/* The median, min and max over the repetitions of t's t/s over base's in the same round; v has
+ * room for reps values. */
+static void paired_ratio(const bench_test *t, const bench_test *base, int64_t reps, double *v, double *med, double *lo,
+                         double *hi) {
+    for (int64_t k = 0; k < reps; k++) v[k] = base->secs[k] / t->secs[k]; /* same n_tokens */
+    for (int64_t i = 1; i < reps; i++) /* insertion sort: reps is small */
+        for (int64_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double x = v[j];
+            v[j] = v[j - 1], v[j - 1] = x;
+        }
+    *lo = v[0], *hi = v[reps - 1];
+    *med = reps % 2 ? v[reps / 2] : (v[reps / 2 - 1] + v[reps / 2]) / 2;
 }
 
 /* ==== Roofline: streaming read bandwidth ==== */
@@ -449,6 +472,8 @@ typedef struct bench_run {
     bench_model *models;
     bench_test *tests;
     int n_tests;
+    int per_model;  /* tests per model: test c of model mi is tests[mi * per_model + c] */
+    double *ratios; /* [reps] scratch for paired_ratio */
     rt_kernel_set ks;
     double roofline_gbs[BENCH_MAX_LIST]; /* per -t entry */
     uint64_t *rl_buf;                    /* the roofline buffer, kept for the bracketing reads */
@@ -490,8 +515,33 @@ static void print_gemv_md(const bench_run *r, int mi) {
         const bench_test *t = first_test_at(r, mi, (int)r->o->t.v[i]);
         char text[512];
         if (!t || !*rt_gemv_report_text(rt_ctx_gemv(t->ctx), text, sizeof text)) continue;
-        printf("    GEMV layouts at %d thread%s (--gemv %s): %s\n", t->threads, t->threads == 1 ? "" : "s",
+        printf("    GEMV layouts at %d thread%s (--gemv %s): %s", t->threads, t->threads == 1 ? "" : "s",
                rt_gemv_pick_name(r->o->gemv), text);
+        const int from = t->gemv_from >= 0 ? r->tests[t->gemv_from].model : mi;
+        if (from != mi) printf(", as for %s (the same matrices)", r->models[from].path);
+        printf("\n");
+    }
+}
+
+/* Each later file's t/s over the first file's, paired by round. */
+static void print_paired_md(const bench_run *r) {
+    const bench_opts *o = r->o;
+    printf("\nt/s over %s's in the same round (median, min and max over the %lld rounds; a round runs the"
+           " files back to back, in reversed order every other round):\n\n",
+           r->models[0].path, (long long)o->reps);
+    printf("| model | qkv | threads | n_ubatch | test | ratio | min | max |\n");
+    printf("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (int i = r->per_model; i < r->n_tests; i++) {
+        const bench_test *t = &r->tests[i];
+        const bench_model *b = &r->models[t->model];
+        char name[32], ub[32];
+        test_name(t, name, sizeof name);
+        if (t->is_tg) snprintf(ub, sizeof ub, "-");
+        else snprintf(ub, sizeof ub, "%lld", (long long)t->ub);
+        double med, lo, hi;
+        paired_ratio(t, &r->tests[i % r->per_model], o->reps, r->ratios, &med, &lo, &hi);
+        printf("| %s | %s | %d | %s | %s | %.3f | %.3f | %.3f |\n", b->path, b->m->layers[0].qkv_fused ? "fused" : "separate",
+               t->threads, ub, name, med, lo, hi);
     }
 }
 
@@ -556,6 +606,7 @@ static void print_md(const bench_run *r) {
         }
         printf("\n");
     }
+    if (o->n_models > 1) print_paired_md(r);
 }
 
 /* {"f16": {"layout": "many", "streams": 4, "timed_ms": [few, many]}, ...}; timed_ms null when
@@ -568,8 +619,9 @@ static void print_gemv_json(const rt_gemv_report *g) {
         if (!c->present) continue;
         printf("%s\"%s\": {\"layout\": \"%s\", \"streams\": %d, \"timed_ms\": ", n++ ? ", " : "",
                k == RT_GEMV_PACKED ? "q8_0_groups" : type_name(k), q_gemv_layout_name(c->layout), c->streams);
-        if (c->timed) printf("[%.4f, %.4f]}", c->ms[Q_GEMV_FEW], c->ms[Q_GEMV_MANY]);
-        else printf("null}");
+        if (c->timed) printf("[%.4f, %.4f]", c->ms[Q_GEMV_FEW], c->ms[Q_GEMV_MANY]);
+        else printf("null");
+        printf(", \"reused\": %s}", c->reused ? "true" : "false");
     }
     printf("}");
 }
@@ -639,6 +691,16 @@ static void print_json(const bench_run *r) {
         for (int64_t k = 0; k < o->reps; k++) printf("%s%.4f", k ? ", " : "", (double)t->n_tokens / t->secs[k]);
         printf("], \"avg_ts\": %.4f, \"stddev_ts\": %.4f, \"gemv\": ", mean, sd);
         print_gemv_json(rt_ctx_gemv(t->ctx));
+        printf(", \"gemv_from\": ");
+        if (t->gemv_from >= 0) json_str(r->models[r->tests[t->gemv_from].model].path);
+        else printf("null");
+        printf(", \"vs_first\": ");
+        if (t->model == 0) printf("null");
+        else {
+            double med, lo, hi;
+            paired_ratio(t, &r->tests[i % r->per_model], o->reps, r->ratios, &med, &lo, &hi);
+            printf("{\"median\": %.6f, \"min\": %.6f, \"max\": %.6f}", med, lo, hi);
+        }
         if (t->is_tg) {
             double g = tg_gbs(r, t, mean);
             printf(", \"gb_per_s\": %.4f", g);
@@ -670,6 +732,32 @@ static void progress(int on, const char *what, int done, int total, const bench_
     fflush(stderr);
 }
 
+/* Whether two models multiply the same matrices as far as GEMV timing can tell: the same
+ * weight types with the same bytes, repacked and placed alike (one file, or twins such as the
+ * fused and unfused conversions of one checkpoint). */
+static int same_matrices(const bench_model *a, const bench_model *b) {
+    if (a == b) return 1;
+    if (a->n_types != b->n_types || a->read_bytes != b->read_bytes || a->m->n_packed_tensors != b->m->n_packed_tensors ||
+        a->m->packed_bytes != b->m->packed_bytes || a->m->matrices != b->m->matrices ||
+        a->m->matrix_bytes != b->m->matrix_bytes)
+        return 0;
+    for (int i = 0; i < a->n_types; i++)
+        if (a->types[i] != b->types[i] || a->type_bytes[i] != b->type_bytes[i]) return 0;
+    return 1;
+}
+
+/* The first earlier test, at the same thread count, of a model with the same matrices as test
+ * i's, whose timed GEMV layouts it reuses; -1 when there is none (then it times its own). */
+static int gemv_donor(const bench_run *r, int i) {
+    const bench_test *t = &r->tests[i];
+    for (int j = 0; j < i; j++) {
+        const bench_test *d = &r->tests[j];
+        if (d->threads == t->threads && d->gemv_from < 0 && same_matrices(&r->models[d->model], &r->models[t->model]))
+            return j;
+    }
+    return -1;
+}
+
 static hf_status build_tests(bench_run *r, hf_err *err) {
     const bench_opts *o = r->o;
     int per_model = 0;
@@ -677,17 +765,19 @@ static hf_status build_tests(bench_run *r, hf_err *err) {
         for (int pi = 0; pi < o->p.n; pi++) per_model += o->p.v[pi] > 0 ? o->ub.n : 0;
         for (int ni = 0; ni < o->n.n; ni++) per_model += o->n.v[ni] > 0;
     }
+    r->per_model = per_model;
     r->n_tests = per_model * o->n_models;
     r->tests = calloc((size_t)r->n_tests, sizeof *r->tests);
-    if (!r->tests) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
+    r->ratios = malloc((size_t)o->reps * sizeof *r->ratios);
+    if (!r->tests || !r->ratios) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
     int k = 0;
     for (int mi = 0; mi < o->n_models; mi++)
         for (int ti = 0; ti < o->t.n; ti++) {
             for (int pi = 0; pi < o->p.n; pi++)
                 for (int ui = 0; o->p.v[pi] > 0 && ui < o->ub.n; ui++)
-                    r->tests[k++] = (bench_test){mi, 0, o->p.v[pi], o->ub.v[ui], (int)o->t.v[ti], NULL, NULL, NULL};
+                    r->tests[k++] = (bench_test){mi, 0, o->p.v[pi], o->ub.v[ui], (int)o->t.v[ti], NULL, NULL, NULL, -1};
             for (int ni = 0; ni < o->n.n; ni++)
-                if (o->n.v[ni] > 0) r->tests[k++] = (bench_test){mi, 1, o->n.v[ni], 0, (int)o->t.v[ti], NULL, NULL, NULL};
+                if (o->n.v[ni] > 0) r->tests[k++] = (bench_test){mi, 1, o->n.v[ni], 0, (int)o->t.v[ti], NULL, NULL, NULL, -1};
         }
     for (int i = 0; i < r->n_tests; i++) {
         bench_test *t = &r->tests[i];
@@ -698,6 +788,8 @@ static hf_status build_tests(bench_run *r, hf_err *err) {
         cp.max_isa = o->max_isa;
         cp.gemv = o->gemv;
         cp.n_threads = t->threads;
+        t->gemv_from = o->gemv == RT_GEMV_TIMED ? gemv_donor(r, i) : -1;
+        if (t->gemv_from >= 0) cp.gemv_from = rt_ctx_gemv(r->tests[t->gemv_from].ctx);
         t->secs = calloc((size_t)o->reps, sizeof *t->secs);
         if (!t->secs) return hf_fail(err, HF_ERR_NOMEM, "out of memory");
         if (o->roofline && t->is_tg && !(t->roof = calloc((size_t)o->reps, sizeof *t->roof)))
@@ -769,21 +861,23 @@ static hf_status bench(const bench_opts *o, hf_err *err) {
     if (st == HF_OK) st = build_tests(&r, err);
     if (st == HF_OK && o->roofline) st = measure_roofline(&r, show, err);
     /* Execution order: configurations outer, models inner, so the files of one configuration
-     * run back to back in every round. */
-    const int per_model = o->n_models ? r.n_tests / o->n_models : 0;
+     * run back to back in every round; every other round in reverse, so that no file always
+     * runs first (right after another configuration) or last. */
+    const int per_model = r.per_model;
     const int total = r.n_tests;
     for (int round = -1; st == HF_OK && round < o->reps; round++) { /* round -1: warm-up */
         for (int c = 0; st == HF_OK && c < per_model; c++)
-            for (int mi = 0; st == HF_OK && mi < o->n_models; mi++) {
+            for (int k = 0; st == HF_OK && k < o->n_models; k++) {
+                const int mi = round > 0 && round % 2 ? o->n_models - 1 - k : k; /* rounds 1, 3, ...: reversed */
                 bench_test *t = &r.tests[mi * per_model + c];
                 if (round < 0) {
-                    progress(show, "warm-up", c * o->n_models + mi, total, t, &r.models[mi]);
+                    progress(show, "warm-up", c * o->n_models + k, total, t, &r.models[mi]);
                     double secs;
                     st = run_test(t, &r.models[mi], &secs, err);
                 } else {
                     char what[64];
                     snprintf(what, sizeof what, "rep %d/%lld, run", round + 1, (long long)o->reps);
-                    progress(show, what, c * o->n_models + mi, total, t, &r.models[mi]);
+                    progress(show, what, c * o->n_models + k, total, t, &r.models[mi]);
                     st = timed_run(&r, t, round, err);
                 }
             }
@@ -800,6 +894,7 @@ static hf_status bench(const bench_opts *o, hf_err *err) {
         free(r.tests[i].roof);
     }
     free(r.tests);
+    free(r.ratios);
     for (int i = 0; i < o->n_models && r.models; i++) {
         rt_model_free(r.models[i].m);
         free(r.models[i].tokens);

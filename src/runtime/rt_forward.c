@@ -40,7 +40,10 @@ struct rt_ctx {
  * n_ctx floats whatever the cap (64 MiB at the largest context). */
 #define ATT_MAX_SCORES ((size_t)4 << 20)
 
-rt_ctx_params rt_ctx_default_params(void) { return (rt_ctx_params){0, 512, HF_TYPE_F32, 1, Q_ISA_BEST, RT_GEMV_TIMED}; }
+rt_ctx_params rt_ctx_default_params(void) {
+    return (rt_ctx_params){.n_ctx = 0, .n_ubatch = 512, .kv_type = HF_TYPE_F32, .n_threads = 1, .max_isa = Q_ISA_BEST,
+                           .gemv = RT_GEMV_TIMED, .gemv_from = NULL};
+}
 
 int64_t rt_ctx_n_ctx(const rt_ctx *c) { return c->n_ctx; }
 int64_t rt_ctx_n_past(const rt_ctx *c) { return c->n_past; }
@@ -95,7 +98,7 @@ hf_status rt_ctx_new(rt_ctx **out, const rt_model *m, const rt_ctx_params *p, hf
     hf_status st = rt_pool_new(&c->pool, p->n_threads, err);
     if (st == HF_OK) st = rt_kv_init(&c->kv, p->kv_type, m->hp.n_layer, n_ctx, m->hp.n_head_kv, m->hp.head_dim, err);
     if (st == HF_OK) st = alloc_scratch(c, err);
-    if (st == HF_OK) st = rt_tune_gemv(&c->kernels, m, c->pool, p->gemv, &c->gemv, err);
+    if (st == HF_OK) st = rt_tune_gemv(&c->kernels, m, c->pool, p->gemv, p->gemv_from, &c->gemv, err);
     if (st != HF_OK) {
         rt_ctx_free(c);
         return st;

@@ -29,6 +29,8 @@ typedef struct rt_ctx_params {
     int n_threads;    /* >= 1 */
     q_isa max_isa;    /* the highest kernel tier to use (quant_dot.h); Q_ISA_BEST: no cap */
     rt_gemv_pick gemv; /* GEMV layouts: timed on the model's matrices (default) or fixed (rt_tune.h) */
+    const rt_gemv_report *gemv_from; /* with gemv timed: an earlier context's layouts to reuse untimed
+                                        (rt_tune_gemv says when that is right); NULL: time them */
 } rt_ctx_params;
 
 /* n_ctx 0, n_ubatch 512, f32, 1 thread, no tier cap, GEMV layouts timed */

@@ -178,8 +178,14 @@ static void find_kinds(const rt_model *m, int present[RT_GEMV_KINDS]) {
     if (m->output.data || m->output.packed) present[kind_of(&m->output)] = 1;
 }
 
-hf_status rt_tune_gemv(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, rt_gemv_pick pick, rt_gemv_report *report,
-                       hf_err *err) {
+/* from's choice for a kind, when it has one this kernel set can follow. */
+static const rt_gemv_choice *reusable(const rt_kernel_set *ks, const rt_gemv_report *from, int kind) {
+    if (!from || !from->kind[kind].present || !kind_has(ks, kind, from->kind[kind].layout)) return NULL;
+    return &from->kind[kind];
+}
+
+hf_status rt_tune_gemv(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, rt_gemv_pick pick, const rt_gemv_report *from,
+                       rt_gemv_report *report, hf_err *err) {
     memset(report, 0, sizeof *report);
     int present[RT_GEMV_KINDS];
     find_kinds(m, present);
@@ -190,7 +196,13 @@ hf_status rt_tune_gemv(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, rt_g
         const int two = kind_has(ks, kind, Q_GEMV_MANY);
         q_gemv_layout l = pick == RT_GEMV_MANY && two ? Q_GEMV_MANY : Q_GEMV_FEW;
         kind_set(ks, kind, l);
-        if (pick == RT_GEMV_TIMED && two) {
+        const rt_gemv_choice *prev = pick == RT_GEMV_TIMED ? reusable(ks, from, kind) : NULL;
+        if (prev) {
+            *c = *prev;
+            c->reused = 1;
+            l = c->layout;
+            kind_set(ks, kind, l);
+        } else if (pick == RT_GEMV_TIMED && two) {
             hf_status st = tune_kind(ks, m, pool, kind, c, err);
             if (st != HF_OK) return st;
             l = c->layout;
@@ -216,8 +228,8 @@ char *rt_gemv_report_text(const rt_gemv_report *report, char *buf, size_t size) 
         int n = snprintf(buf + len, size - len, "%s%s: %d stream%s", len ? "; " : "", kind_name(kind), c->streams,
                          c->streams == 1 ? "" : "s");
         if (n > 0 && c->timed && len + (size_t)n < size)
-            n += snprintf(buf + len + (size_t)n, size - len - (size_t)n, " (timed: few %.2f ms, many %.2f ms)",
-                          c->ms[Q_GEMV_FEW], c->ms[Q_GEMV_MANY]);
+            n += snprintf(buf + len + (size_t)n, size - len - (size_t)n, " (%s: few %.2f ms, many %.2f ms)",
+                          c->reused ? "timed before" : "timed", c->ms[Q_GEMV_FEW], c->ms[Q_GEMV_MANY]);
         if (n < 0) break;
         len += (size_t)n;
     }

@@ -51,7 +51,8 @@ typedef struct rt_gemv_choice {
     int present;            /* the model has matrices of this kind */
     q_gemv_layout layout;   /* the layout its one-token matmuls use */
     int streams;            /* that layout's streams per row range (q_dot_traits.gemv_streams) */
-    int timed;              /* both layouts were timed */
+    int timed;              /* both layouts were timed (here, or for the context it was reused from) */
+    int reused;             /* taken from an earlier context's report (rt_ctx_params.gemv_from), untimed here */
     double ms[Q_GEMV_COUNT]; /* when timed: the fastest pass of each layout */
     int64_t bytes;          /* when timed: weight bytes of a pass */
 } rt_gemv_choice;
@@ -66,9 +67,14 @@ typedef struct rt_gemv_report {
 } rt_gemv_report;
 
 /* Sets ks->gemv[] and ks->packed_gemv for m as pick says, timing on pool where it says so, and
- * describes the outcome in *report. Fails only when out of memory (HF_ERR_NOMEM). */
-hf_status rt_tune_gemv(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, rt_gemv_pick pick, rt_gemv_report *report,
-                       hf_err *err);
+ * describes the outcome in *report. With from (not NULL) and pick RT_GEMV_TIMED, a kind that
+ * from has, in a layout this kernel set offers, takes from's choice instead of being timed
+ * again: from is an earlier context's report, at the same thread count and tier, for this
+ * model or one with the same matrices in another layout (a bench's fused and unfused twins),
+ * so that their runs differ by the file alone and not by a noisy timing. Fails only when out
+ * of memory (HF_ERR_NOMEM). */
+hf_status rt_tune_gemv(rt_kernel_set *ks, const rt_model *m, rt_pool *pool, rt_gemv_pick pick, const rt_gemv_report *from,
+                       rt_gemv_report *report, hf_err *err);
 
 /* One line for logs: "q8_0 packed: 4 streams (timed 3.1 vs 2.6 ms)", kinds joined by "; ";
  * "" when the model has no matrices. Returns buf. */

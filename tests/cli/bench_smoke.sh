@@ -2,7 +2,9 @@
 # hf2gguf bench on the real stories260K model (f32 unfused and q8_0 --fuse-qkv, in one run):
 #  - the markdown table has one row per file x thread count x (each ubatch's pp + one tg), with
 #    the expected test names, thread counts, ubatch values and QKV layouts;
+#  - with two files, a paired table of the second's t/s over the first's per round;
 #  - -o json parses and has the same results, with -r samples each; --roofline adds its column;
+#  - GEMV layouts are timed once per file and thread count, once for twins;
 #  - nothing on stderr when it is not a terminal (no progress line);
 #  - bad arguments exit 2 with a message.
 # No timing assertions: performance goals live in bench/, never in tests.
@@ -27,8 +29,10 @@ grep -q "kernels q8_0=" "$TMP/md.txt" || fail "no kernel line for q8_0: $(cat "$
 grep -q "weights read per generated token" "$TMP/md.txt" || fail "no weight bytes per token"
 grep -q '^| model | size | params | type | qkv | threads | n_ubatch | test | t/s | GB/s |$' "$TMP/md.txt" ||
     fail "table header: $(cat "$TMP/md.txt")"
-# Rows as "file qkv threads ubatch test", in output order.
-awk -F' *\\| *' '/^\| .*\.gguf/ { print $2, $6, $7, $8, $9 }' "$TMP/md.txt" >"$TMP/rows.txt"
+# Rows of the main table as "file qkv threads ubatch test", in output order (it ends at the
+# first blank line after its header).
+awk -F' *\\| *' '/^\| model \| size/ { on = 1 } on && /^$/ { exit } on && /^\| .*\.gguf/ { print $2, $6, $7, $8, $9 }' \
+    "$TMP/md.txt" >"$TMP/rows.txt"
 want=""
 for f in "$A:separate" "$B:fused"; do
     for t in 1 2; do
@@ -43,6 +47,21 @@ $want"
 [ "$(grep -c '^| .*| [0-9.]* ± [0-9.]* |' "$TMP/md.txt")" -eq 12 ] || fail "t/s cells: $(cat "$TMP/md.txt")"
 [ "$(grep -c '| tg8 | [0-9.]* ± [0-9.]* | [0-9.]* |$' "$TMP/md.txt")" -eq 4 ] || fail "GB/s cells: $(cat "$TMP/md.txt")"
 echo "ok markdown: 12 rows (2 files x 2 threads x (2 ubatch pp + 1 tg))"
+# The paired table: the second file's rows over the first's, "ratio | min | max" with
+# min <= ratio <= max.
+grep -q "^t/s over $A's in the same round (median, min and max over the 2 rounds" "$TMP/md.txt" ||
+    fail "no paired-ratio caption: $(cat "$TMP/md.txt")"
+grep -q '^| model | qkv | threads | n_ubatch | test | ratio | min | max |$' "$TMP/md.txt" || fail "paired table header"
+awk -F' *\\| *' '/^\| model \| qkv/ { on = 1 } on && /^\| .*\.gguf/ { print $2, $3, $4, $5, $6 }' "$TMP/md.txt" >"$TMP/pairs.txt"
+want=""
+for t in 1 2; do want+="$B fused $t 4 pp16"$'\n'"$B fused $t 16 pp16"$'\n'"$B fused $t - tg8"$'\n'; done
+[ "$(cat "$TMP/pairs.txt")" = "${want%$'\n'}" ] || fail "paired rows:
+$(cat "$TMP/pairs.txt")
+want:
+$want"
+awk -F' *\\| *' '/^\| model \| qkv/ { on = 1 } on && /^\| .*\.gguf/ { n++; if (!($8 > 0 && $8 <= $7 && $7 <= $9)) bad = 1 }
+    END { exit !(n == 6 && !bad) }' "$TMP/md.txt" || fail "paired cells: $(cat "$TMP/md.txt")"
+echo "ok markdown: paired table, 6 rows, min <= ratio <= max"
 
 "$BIN" bench "${ARGS[@]}" -o json --roofline --roofline-mib 16 >"$TMP/out.json" 2>"$TMP/err.txt" ||
     fail "bench -o json: $(cat "$TMP/err.txt")"
@@ -84,6 +103,22 @@ for r in res:
     assert kind in g and g[kind]["layout"] in ("few", "many") and g[kind]["streams"] in (1, 2, 4), r
     t = g[kind]["timed_ms"]
     assert t is None or (len(t) == 2 and all(x > 0 for x in t)), r
+    # timed once per file and thread count (these two files are no twins): the first result at
+    # a thread count times, the later ones reuse it
+    first = next(x for x in res if x["model"] == r["model"] and x["n_threads"] == r["n_threads"])
+    assert r["gemv_from"] == (None if r is first else r["model"]), r
+    assert g[kind]["reused"] == (r is not first) and g[kind] == dict(first["gemv"][kind], reused=g[kind]["reused"]), r
+    # paired ratios: null for the first file, else min <= median <= max, from the samples
+    if r["model"] == a:
+        assert r["vs_first"] is None, r
+    else:
+        v = r["vs_first"]
+        base = next(x for x in res if x["model"] == a and (x["n_threads"], x["n_ubatch"], x["test"]) ==
+                    (r["n_threads"], r["n_ubatch"], r["test"]))
+        q = sorted(s / b for s, b in zip(r["samples_ts"], base["samples_ts"]))
+        assert 0 < v["min"] <= v["median"] <= v["max"], r
+        assert abs(v["min"] - q[0]) <= 1e-3 * q[0] and abs(v["max"] - q[-1]) <= 1e-3 * q[-1], (r, q)
+        assert abs(v["median"] - (q[0] + q[1]) / 2) <= 1e-3 * v["median"], (r, q)
 print("ok json: 12 results, 2 samples each, kernels, weight bytes, roofline, GEMV layouts")
 EOF
 
@@ -126,6 +161,17 @@ grep -q "GEMV layouts at 1 thread (--gemv few): .*q8_0 groups: 1 stream$" "$TMP/
 grep -Eq "GEMV layouts at 1 thread \(--gemv auto\): f32: [124] streams?( \(timed: few [0-9.]+ ms, many [0-9.]+ ms\))?$" \
     "$TMP/ga.txt" || fail "--gemv auto: $(cat "$TMP/ga.txt")"
 echo "ok --gemv"
+
+# Twins (the same checkpoint fused and unfused, both f32): the second file takes the first's
+# timed GEMV layouts, at every thread count; --gemv few times nothing and shares nothing.
+C=$TMP/c.gguf
+"$BIN" convert "$MODEL" --outtype f32 --fuse-qkv --outfile "$C" 2>/dev/null || fail "convert f32 --fuse-qkv"
+"$BIN" bench -m "$A" -m "$C" -p 4 -n 2 -r 1 -t 1,2 >"$TMP/tw.txt" 2>/dev/null || fail "bench twins"
+[ "$(grep -c "GEMV layouts at [12] threads\? (--gemv auto): f32: .* (timed before: .*), as for $A (the same matrices)$" \
+    "$TMP/tw.txt")" -eq 2 ] || fail "twins: GEMV layouts not shared: $(cat "$TMP/tw.txt")"
+"$BIN" bench -m "$A" -m "$C" -p 4 -n 2 -r 1 -t 1 -o json --gemv few 2>/dev/null |
+    grep -c '"gemv_from": null' | grep -qx 4 || fail "--gemv few: layouts shared"
+echo "ok GEMV layouts shared between twins"
 
 # ---- bad arguments: exit 2 with a message; a file that does not load: exit 1 ----
 expect_rc() { # RC NEEDLE ARGS...
