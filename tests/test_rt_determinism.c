@@ -349,6 +349,55 @@ static void every_gemv_layout_gives_the_same_logits(void **state) {
         }
 }
 
+/* Logits of every position of an n-token prompt of pseudo-random ids, in micro-batches of ubatch. */
+static float *long_prompt_logits(const rt_model *m, int64_t n, int threads, int64_t ubatch, uint32_t kv_type) {
+    hf_err err = {0};
+    int32_t ids[64];
+    assert_true(n <= 64);
+    for (int64_t i = 0; i < n; i++) ids[i] = (int32_t)((i * 37 + 11) % m->hp.n_vocab);
+    rt_ctx_params p = rt_ctx_default_params();
+    p.n_threads = threads;
+    p.n_ubatch = ubatch;
+    p.kv_type = kv_type;
+    rt_ctx *c;
+    if (rt_ctx_new(&c, m, &p, &err) != HF_OK) fail_msg("ctx: %s", err.msg);
+    float *out = malloc((size_t)(n * m->hp.n_vocab) * sizeof(float));
+    assert_int_equal(rt_decode(c, ids, n, out, 1, &err), HF_OK);
+    rt_ctx_free(c);
+    return out;
+}
+
+/* A prompt longer than an attention tile (up to 24 queries, rt_forward.c) gives the same bits
+ * in one batch (tiles of 24, 24 and a remainder), in batches of 29 (a full tile and a short
+ * one each) and token by token (one query per tile), at 1 and 2 threads, with both KV cache
+ * types: each query's scores and weighted V sum do not depend on the tile it shares. */
+static void long_prompts_do_not_depend_on_the_attention_tiles(void **state) {
+    (void)state;
+    static const int64_t ubatches[3] = {64, 29, 1};
+    static const uint32_t kv_types[2] = {HF_TYPE_F32, HF_TYPE_F16};
+    const int64_t n = 61;
+    fx_spec s = fx_default(HF_TYPE_F32, FX_SEPARATE, 1);
+    assert_true(s.n_ctx >= n);
+    hf_err err = {0};
+    rt_model *m;
+    if (rt_model_load(&m, fx_write_tmp(&s, "long_prompt.gguf"), &err) != HF_OK) fail_msg("load: %s", err.msg);
+    for (int k = 0; k < 2; k++) {
+        float *ref = long_prompt_logits(m, n, 1, ubatches[0], kv_types[k]);
+        for (int threads = 1; threads <= 2; threads++)
+            for (int u = 0; u < 3; u++) {
+                if (threads == 1 && u == 0) continue;
+                float *l = long_prompt_logits(m, n, threads, ubatches[u], kv_types[k]);
+                char what[96];
+                snprintf(what, sizeof what, "%lld-token prompt, kv %s, threads %d, ubatch %lld", (long long)n,
+                         hf_type_info(kv_types[k])->name, threads, (long long)ubatches[u]);
+                assert_same_bits(ref, l, (size_t)(n * m->hp.n_vocab) * sizeof(float), what);
+                free(l);
+            }
+        free(ref);
+    }
+    rt_model_free(m);
+}
+
 /* A context given an earlier one's GEMV report (rt_ctx_params.gemv_from) follows its layouts
  * without timing, for the same file and for its twin in the other QKV layout, and still gives
  * the twins' shared logits. The earlier context is made with --gemv many, which timing on this
@@ -582,6 +631,7 @@ int main(void) {
         cmocka_unit_test(every_kernel_tier_the_cpu_runs_gives_the_plain_c_logits),
         cmocka_unit_test(every_gemv_layout_gives_the_same_logits),
         cmocka_unit_test(a_reused_gemv_report_is_followed_untimed),
+        cmocka_unit_test(long_prompts_do_not_depend_on_the_attention_tiles),
         cmocka_unit_test(f32_forward_matches_a_naive_double_precision_forward),
         cmocka_unit_test(neox_rope_arch_matches_the_naive_forward),
         cmocka_unit_test(reduced_precision_types_stay_close_to_the_naive_forward),
