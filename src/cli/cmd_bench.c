@@ -734,11 +734,12 @@ static void progress(int on, const char *what, int done, int total, const bench_
 
 /* Whether two models multiply the same matrices as far as GEMV timing can tell: the same
  * weight types with the same bytes, repacked and placed alike (one file, or twins such as the
- * fused and unfused conversions of one checkpoint). */
+ * fused and unfused conversions of one checkpoint). Bytes, not tensor counts: a fused file
+ * holds one QKV matrix per layer where its twin holds three. */
 static int same_matrices(const bench_model *a, const bench_model *b) {
     if (a == b) return 1;
-    if (a->n_types != b->n_types || a->read_bytes != b->read_bytes || a->m->n_packed_tensors != b->m->n_packed_tensors ||
-        a->m->packed_bytes != b->m->packed_bytes || a->m->matrices != b->m->matrices ||
+    if (a->n_types != b->n_types || a->read_bytes != b->read_bytes || a->m->packed_bytes != b->m->packed_bytes ||
+        a->m->matrices != b->m->matrices ||
         a->m->matrix_bytes != b->m->matrix_bytes)
         return 0;
     for (int i = 0; i < a->n_types; i++)

@@ -162,13 +162,18 @@ grep -Eq "GEMV layouts at 1 thread \(--gemv auto\): f32: [124] streams?( \(timed
     "$TMP/ga.txt" || fail "--gemv auto: $(cat "$TMP/ga.txt")"
 echo "ok --gemv"
 
-# Twins (the same checkpoint fused and unfused, both f32): the second file takes the first's
-# timed GEMV layouts, at every thread count; --gemv few times nothing and shares nothing.
-C=$TMP/c.gguf
+# Twins (the same checkpoint unfused and fused: f32, and q8_0 whose fused file repacks fewer,
+# larger matrices): the second file takes the first's GEMV layouts at every thread count;
+# --gemv few times nothing and shares nothing.
+C=$TMP/c.gguf D=$TMP/d.gguf
 "$BIN" convert "$MODEL" --outtype f32 --fuse-qkv --outfile "$C" 2>/dev/null || fail "convert f32 --fuse-qkv"
+"$BIN" convert "$MODEL" --outtype q8_0 --outfile "$D" 2>/dev/null || fail "convert q8_0"
 "$BIN" bench -m "$A" -m "$C" -p 4 -n 2 -r 1 -t 1,2 >"$TMP/tw.txt" 2>/dev/null || fail "bench twins"
 [ "$(grep -c "GEMV layouts at [12] threads\? (--gemv auto): f32: .* (timed before: .*), as for $A (the same matrices)$" \
     "$TMP/tw.txt")" -eq 2 ] || fail "twins: GEMV layouts not shared: $(cat "$TMP/tw.txt")"
+"$BIN" bench -m "$D" -m "$B" -p 4 -n 2 -r 1 -t 1,2 >"$TMP/tw8.txt" 2>/dev/null || fail "bench q8_0 twins"
+[ "$(grep -c "GEMV layouts at [12] threads\? (--gemv auto): .*q8_0 groups: .*, as for $D (the same matrices)$" \
+    "$TMP/tw8.txt")" -eq 2 ] || fail "q8_0 twins: GEMV layouts not shared: $(cat "$TMP/tw8.txt")"
 "$BIN" bench -m "$A" -m "$C" -p 4 -n 2 -r 1 -t 1 -o json --gemv few 2>/dev/null |
     grep -c '"gemv_from": null' | grep -qx 4 || fail "--gemv few: layouts shared"
 echo "ok GEMV layouts shared between twins"
