@@ -38,7 +38,7 @@ static void *random_rows(uint32_t type, int act, int64_t rows, int64_t k, float 
 static void check_type(uint32_t type, const q_dot_traits *impl) {
     /* the largest of each list last: it sizes the buffers */
     static const int64_t ROWS[] = {1, 3, 4, 7, 8, 9, 13, 16, 37};
-    static const int64_t TOKS[] = {1, 2, 3, 4, 5, 7, 11, 13};
+    static const int64_t TOKS[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
     const int64_t max_rows = ROWS[sizeof ROWS / sizeof ROWS[0] - 1], max_toks = TOKS[sizeof TOKS / sizeof TOKS[0] - 1];
     const q_dot_traits *ref = q_dot_ref_order(type, impl->order);
     const int64_t ks[2] = {type == HF_TYPE_Q8_0 ? 64 : 67, type == HF_TYPE_Q8_0 ? 320 : 264};

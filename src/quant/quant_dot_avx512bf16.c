@@ -73,9 +73,14 @@ static float dot_bf16_pairs(const void *wv, const void *xv, int64_t k) {
 
 #define TILE_R 4
 #define TILE_C 6
-DEFINE_PAIR_TILE(tile_pairs, TILE_R, TILE_C)
-DEFINE_PAIR_TILE(tile1_pairs, TILE_R, 1)
-DEFINE_TILE_GRID(gemm_pairs_tiles, uint16_t, uint16_t, tile_pairs, tile1_pairs, dot_bf16_pairs, TILE_R, TILE_C)
+DEFINE_PAIR_TILE(tile1_pairs, TILE_R, 1) /* one block per token count up to TILE_C */
+DEFINE_PAIR_TILE(tile2_pairs, TILE_R, 2)
+DEFINE_PAIR_TILE(tile3_pairs, TILE_R, 3)
+DEFINE_PAIR_TILE(tile4_pairs, TILE_R, 4)
+DEFINE_PAIR_TILE(tile5_pairs, TILE_R, 5)
+DEFINE_PAIR_TILE(tile6_pairs, TILE_R, TILE_C)
+#define PAIR_TILES {tile1_pairs, tile2_pairs, tile3_pairs, tile4_pairs, tile5_pairs, tile6_pairs}
+DEFINE_TILE_GRID(gemm_pairs_tiles, uint16_t, uint16_t, PAIR_TILES, dot_bf16_pairs, TILE_R, TILE_C)
 
 /* One token: n_rows (2 or 4, constant after inlining) rows j, j + q, ... at a time
  * (q = rows / n_rows), one sequential stream through the matrix each, each row's 16 lanes two

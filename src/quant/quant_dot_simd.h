@@ -144,17 +144,29 @@ static inline __m512 load16_bf16(const uint16_t *a, const uint16_t *b) {
 #define DEFINE_FLOAT_TILE(name, elem_t, t, load1, R, C) DEFINE_SIMD_TILE(name, elem_t, load8_##t, load1, R, C)
 #endif
 
-/* Batches: QD_TILE_R rows x QD_TILE_C tokens per register block, QD_TILE_R x 1 for the rest. */
-DEFINE_FLOAT_TILE(tile_f32, float, f32, load1_f32, QD_TILE_R, QD_TILE_C)
-DEFINE_FLOAT_TILE(tile_f16, uint16_t, f16, load1_f16, QD_TILE_R, QD_TILE_C)
-DEFINE_FLOAT_TILE(tile_bf16, uint16_t, bf16, load1_bf16, QD_TILE_R, QD_TILE_C)
-DEFINE_FLOAT_TILE(tile1_f32, float, f32, load1_f32, QD_TILE_R, 1)
-DEFINE_FLOAT_TILE(tile1_f16, uint16_t, f16, load1_f16, QD_TILE_R, 1)
-DEFINE_FLOAT_TILE(tile1_bf16, uint16_t, bf16, load1_bf16, QD_TILE_R, 1)
+/* Batches: QD_TILE_R rows x QD_TILE_C tokens per register block, and a block of QD_TILE_R rows
+ * for every shorter token count, for a batch's last tokens. */
+#define DEFINE_FLOAT_TILES(n)                                                 \
+    DEFINE_FLOAT_TILE(tile##n##_f32, float, f32, load1_f32, QD_TILE_R, n)     \
+    DEFINE_FLOAT_TILE(tile##n##_f16, uint16_t, f16, load1_f16, QD_TILE_R, n)  \
+    DEFINE_FLOAT_TILE(tile##n##_bf16, uint16_t, bf16, load1_bf16, QD_TILE_R, n)
+DEFINE_FLOAT_TILES(1)
+DEFINE_FLOAT_TILES(2)
+DEFINE_FLOAT_TILES(3)
+#if QD_TILE_C == 3
+#define QD_TILES(t) {tile1_##t, tile2_##t, tile3_##t}
+#elif QD_TILE_C == 6
+DEFINE_FLOAT_TILES(4)
+DEFINE_FLOAT_TILES(5)
+DEFINE_FLOAT_TILES(6)
+#define QD_TILES(t) {tile1_##t, tile2_##t, tile3_##t, tile4_##t, tile5_##t, tile6_##t}
+#else
+#error "QD_TILE_C: blocks are defined for 3 and 6 tokens"
+#endif
 
-DEFINE_TILE_GRID(gemm_f32_tiles, float, float, tile_f32, tile1_f32, dot_f32_simd, QD_TILE_R, QD_TILE_C)
-DEFINE_TILE_GRID(gemm_f16_tiles, uint16_t, float, tile_f16, tile1_f16, dot_f16_simd, QD_TILE_R, QD_TILE_C)
-DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, tile_bf16, tile1_bf16, dot_bf16_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_TILE_GRID(gemm_f32_tiles, float, float, QD_TILES(f32), dot_f32_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_TILE_GRID(gemm_f16_tiles, uint16_t, float, QD_TILES(f16), dot_f16_simd, QD_TILE_R, QD_TILE_C)
+DEFINE_TILE_GRID(gemm_bf16_tiles, uint16_t, float, QD_TILES(bf16), dot_bf16_simd, QD_TILE_R, QD_TILE_C)
 
 /* Single tokens (generation): ROWS rows at a time, one accumulator chain each, because one
  * row's chain of fused multiply-adds is latency-bound (4 cycles a step: 9-15 GB/s on a 32 MiB F16
