@@ -78,7 +78,8 @@ typedef struct bench_opts {
 static void bench_usage(FILE *out) {
     fputs("usage: hf2gguf bench -m MODEL.gguf [-m MODEL2.gguf ...] [options]\n"
           "  -m FILE             model to benchmark; repeat to compare files in one run (their runs\n"
-          "                      are interleaved)\n"
+          "                      are interleaved, and a second table gives each file's t/s over\n"
+          "                      the first file's, paired by round)\n"
           "  -p N[,N...]         prompt tokens of the pp test (default 512; 0 = no pp test)\n"
           "  -n N[,N...]         generated tokens of the tg test (default 128; 0 = no tg test)\n"
           "  -ub N[,N...]        micro-batch sizes of the pp test (default 512)\n"
