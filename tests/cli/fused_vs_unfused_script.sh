@@ -37,8 +37,10 @@ $(cat "$TMP/rows.txt")
 want:
 $want"
 raw=$(sed -n 's/^raw results: //p' "$TMP/out.txt")
-[ -f "$raw/b.0.json" ] && [ -f "$raw/b.1.json" ] && [ -f "$raw/b.2.json" ] && [ ! -e "$raw/b.3.json" ] ||
+n_json=$(find "$raw" -maxdepth 1 -name 'b.*.json' 2>/dev/null | wc -l)
+if ! [ -f "$raw/b.0.json" ] || ! [ -f "$raw/b.1.json" ] || ! [ -f "$raw/b.2.json" ] || [ "$n_json" -ne 3 ]; then
     fail "expected three invocations' JSON in '$raw': $(ls "$raw" 2>&1)"
+fi
 # In the odd invocation the fused file is listed first, so the paired ratio is a.gguf's.
 grep -q '"vs_first": {"median"' "$raw/b.1.json" || fail "no paired ratios in $raw/b.1.json"
 grep -q '"model_file": "a.gguf".*"vs_first": {"median"' "$raw/b.1.json" || fail "invocation 2 did not list b.gguf first"
