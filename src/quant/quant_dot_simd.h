@@ -225,14 +225,72 @@ DEFINE_GEMV_OR_TILES(gemm_f32_simd, gemv2_f32, gemm_f32_tiles)
 DEFINE_GEMV_OR_TILES(gemm_f16_simd, gemv2_f16, gemm_f16_tiles)
 DEFINE_GEMV_OR_TILES(gemm_bf16_simd, gemv2_bf16, gemm_bf16_tiles)
 
+/* The exact int32 sums of eight vectors' lanes, sum i in lane i. */
+static inline __m256i hsum8_epi32(const __m256i v[8]) {
+    const __m256i u0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    const __m256i u1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20), _mm256_permute2x128_si256(u0, u1, 0x31));
+}
+
+/* A Q8_0 register block of 2 weight rows x 4 tokens, the 8 outputs in one vector (row r, token
+ * c in lane 4r + c): per block each row's |w| once, each pair's lanes as block_lanes, then the
+ * eight integer sums reduced together instead of one horizontal sum per output, and one vector
+ * multiply-add where the dots do eight scalar ones (the same fmaf((float)isum, d_w * d_x, acc)
+ * per lane, so the same bits). */
+static void tile_q8_0_2x4(const q_block_q8_0 *const *w, const q_block_q8_0 *const *x, int64_t k, float *y,
+                          int64_t ldy) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < k / Q8_0_BLOCK; b++) {
+        __m256i xq[4], lanes[8];
+        UNROLL for (int c = 0; c < 4; c++) xq[c] = _mm256_loadu_si256((const __m256i *)(const void *)x[c][b].qs);
+        UNROLL for (int r = 0; r < 2; r++) {
+            const __m256i wq = _mm256_loadu_si256((const __m256i *)(const void *)w[r][b].qs);
+            const __m256i wabs = _mm256_sign_epi8(wq, wq);
+            UNROLL for (int c = 0; c < 4; c++)
+                lanes[4 * r + c] = _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xq[c], wq)), ones);
+        }
+        const __m128 dx = _mm_setr_ps(_cvtsh_ss(x[0][b].d), _cvtsh_ss(x[1][b].d), _cvtsh_ss(x[2][b].d), _cvtsh_ss(x[3][b].d));
+        const __m256 dw = _mm256_setr_m128(_mm_set1_ps(_cvtsh_ss(w[0][b].d)), _mm_set1_ps(_cvtsh_ss(w[1][b].d)));
+        const __m256 d = _mm256_mul_ps(dw, _mm256_setr_m128(dx, dx));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hsum8_epi32(lanes)), d, acc);
+    }
+    float out[8];
+    _mm256_storeu_ps(out, acc);
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 4; c++) y[c * ldy + r] = out[4 * r + c];
+}
+
 /* Q8_0 by rows: the runtime multiplies whole 16-row groups with the packed kernels
- * (quant_pack.h); this serves the rows outside them, each weight row against every token
- * while it is in L1. */
+ * (quant_pack.h); this serves the rows outside them (and every row with --no-repack). Batches
+ * of more than 4 tokens go in blocks of 4 through the 2 x 4 tile (rows past the last pair by
+ * their dots), the tokens past the last block row by row through the dots, as do batches of
+ * up to 4: those the runtime splits into a few long row ranges (rt_kernels.c, matmul_chunk),
+ * so every row comes from memory once, and one row's dot after another is one sequential
+ * stream, which a tile's rows side by side were slower than. Measured 2026-12-04 on the Zen 5
+ * VM, 1 thread, the 168M Llama shape with --no-repack, against one dot per output: pp512 in
+ * batches of 512 182-186 -> 383-385 t/s, of 8 168-174 -> 208-211; with tiles at 4 tokens and
+ * fewer too, batches of 4 ran 168-172 -> 152-153, of 2 (a 4 x 2 tile) 152-156 -> 103-105, of 3
+ * (2 x 4, a slot unused) 161-166 -> 118-119, and tg128 (an 8 x 1 tile) 122-133 -> 69. For each
+ * token block the rows are walked in order, so a caller's row chunk stays in cache across the
+ * tokens. */
 static void gemm_q8_0_simd(const void *wv, size_t ws, int64_t nr, const void *xv, size_t xs, int64_t nt, int64_t k,
                            float *y, int64_t ldy) {
     const uint8_t *w = wv, *x = xv;
+    const int64_t nt4 = nt > 4 ? nt - nt % 4 : 0, nr2 = nr - nr % 2;
+    for (int64_t t = 0; t < nt4; t += 4) {
+        const q_block_q8_0 *xp[4];
+        for (int i = 0; i < 4; i++) xp[i] = (const q_block_q8_0 *)(const void *)(x + (size_t)(t + i) * xs);
+        for (int64_t r = 0; r < nr2; r += 2) {
+            const q_block_q8_0 *wp[2] = {(const q_block_q8_0 *)(const void *)(w + (size_t)r * ws),
+                                         (const q_block_q8_0 *)(const void *)(w + (size_t)(r + 1) * ws)};
+            tile_q8_0_2x4(wp, xp, k, y + t * ldy + r, ldy);
+        }
+        for (int64_t r = nr2; r < nr; r++)
+            for (int c = 0; c < 4; c++) y[(t + c) * ldy + r] = dot_q8_0_simd(w + (size_t)r * ws, xp[c], k);
+    }
     for (int64_t r = 0; r < nr; r++)
-        for (int64_t t = 0; t < nt; t++) y[t * ldy + r] = dot_q8_0_simd(w + (size_t)r * ws, x + (size_t)t * xs, k);
+        for (int64_t t = nt4; t < nt; t++) y[t * ldy + r] = dot_q8_0_simd(w + (size_t)r * ws, x + (size_t)t * xs, k);
 }
 
 DEFINE_SIMD_AXPY(axpy_f32_simd, float, load8_f32, load1_f32)
