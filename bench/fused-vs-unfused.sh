@@ -81,7 +81,7 @@ for ((i = 0; i < invocations; i++)); do
 done
 
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-echo "machine: $cpu, $(nproc) cores online; $(basename "$bin") $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "machine: $cpu, $(nproc) cores online; $("$bin" --version 2>/dev/null || echo "$bin: no --version")"
 echo "each ratio: OTHER t/s over BASE t/s, the median over one invocation's rounds (-r $reps); $invocations invocations per pair"
 echo
 echo "| file | test | threads | ubatch | median | min | max | >= 1 | per invocation |"
