@@ -7,12 +7,14 @@
  * plus agreement with a naive double-precision forward pass (independent code
  * in this file) so that "deterministic" also means "right". */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
 #include "rt_fixture.h"
+#include "base/hugemem.h"
 #include "quant/quant_pack.h"
 #include "runtime/rt_forward.h"
 #include "runtime/rt_kernels.h"
@@ -101,6 +103,15 @@ static void check_gemv_report(const rt_ctx *c, rt_gemv_pick pick, const char *pa
     }
 }
 
+/* The packed groups are what a decode streams: their allocation starts on a 2 MiB boundary
+ * (where a huge page can back it) and is reported in huge pages exactly when the kernel's
+ * transparent huge page mode grants them. */
+static void check_groups_in_huge_pages(const rt_model *m, const char *path) {
+    if ((uintptr_t)m->packed_mem % (2u << 20) != 0) fail_msg("%s: packed groups not 2 MiB aligned", path);
+    if (m->packed_huge != hf_thp_usable(hf_thp_mode_now()))
+        fail_msg("%s: packed groups reported %s with the THP mode %d", path, rt_packed_pages_text(m), (int)hf_thp_mode_now());
+}
+
 static float *eval_logits_gemv(const char *path, int threads, int64_t ubatch, uint32_t kv_type, int repack,
                                rt_copy_matrices copy, q_isa max_isa, rt_gemv_pick gemv) {
     hf_err err = {0};
@@ -113,6 +124,7 @@ static float *eval_logits_gemv(const char *path, int threads, int64_t ubatch, ui
     if ((!repack || copy == RT_COPY_NEVER) && m->n_matrix_copies != 0)
         fail_msg("%s: matrices copied although asked not to", path);
     if (repack && wtype_of(m) == HF_TYPE_Q8_0 && m->n_packed_tensors == 0) fail_msg("%s: nothing was repacked", path);
+    if (m->n_packed_tensors > 0) check_groups_in_huge_pages(m, path);
     if (!repack && (m->n_packed_tensors != 0 || m->n_copied_tensors != 0))
         fail_msg("%s: repacked or copied although asked not to", path);
     if (repack) check_forward_reads_no_mapping(m, path);

@@ -23,8 +23,9 @@
  * dot-product kernel chosen per weight type present (q_dot traits' impl), the weight bytes one
  * generated token reads (every layer's projections + the output head + one token_embd row) and
  * the GB/s (1e9 bytes) that tg achieves. --roofline also measures the machine's streaming read
- * bandwidth (best of several multi-threaded passes over a buffer much larger than the LLC, the
- * same thread counts) and prints tg's GB/s as a fraction of it. That fraction pairs every tg
+ * bandwidth (best of several multi-threaded passes over a buffer much larger than the LLC, in
+ * huge pages where the kernel offers them, as the weights are; the same thread counts) and
+ * prints tg's GB/s as a fraction of it. That fraction pairs every tg
  * repetition with reads measured just before and just after it: on a shared machine (the VMs
  * this was written on) the read bandwidth drifts by up to 2x within a minute, so a bandwidth
  * measured once at the start says little about the seconds a repetition ran in. */
@@ -39,6 +40,7 @@
 #include <unistd.h>
 
 #include "base/dtype.h"
+#include "base/hugemem.h"
 #include "cli/cli.h"
 #include "gguf/gguf.h"
 #include "runtime/rt_forward.h"
@@ -561,8 +563,9 @@ static void print_md(const bench_run *r) {
         for (int k = 0; k < b->n_types; k++)
             printf("%s %s=%s", k ? "," : "", type_name(b->types[k]), kernel_name(r, b, b->types[k]));
         if (b->m->n_packed_tensors > 0)
-            printf("; %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)", (long long)b->m->n_packed_tensors,
-                   (double)b->m->packed_bytes / (double)(1u << 20));
+            printf("; %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB, %s)",
+                   (long long)b->m->n_packed_tensors, (double)b->m->packed_bytes / (double)(1u << 20),
+                   rt_packed_pages_text(b->m));
         if (b->m->n_copied_tensors > 0)
             printf("; %lld norm and bias tensors copied out of the mapping (%.1f KiB)", (long long)b->m->n_copied_tensors,
                    (double)b->m->copied_bytes / 1024.0);
@@ -655,11 +658,13 @@ static void print_json(const bench_run *r) {
         json_str(b->m->arch);
         printf(", \"n_layer\": %lld, \"qkv\": \"%s\", \"size_bytes\": %llu, \"n_params\": %llu, "
                "\"weight_bytes_per_token\": %llu, \"repacked_matrices\": %lld, \"repacked_bytes\": %llu, "
+               "\"repacked_huge_pages\": %s, "
                "\"copied_tensors\": %lld, \"copied_bytes\": %llu, \"copied_matrices\": %lld, "
                "\"copied_matrix_bytes\": %llu, \"matrices\": \"%s\", \"kernels\": {",
                (long long)b->m->hp.n_layer, b->m->layers[0].qkv_fused ? "fused" : "separate",
                (unsigned long long)b->size_bytes, (unsigned long long)b->n_params, (unsigned long long)b->read_bytes,
                (long long)b->m->n_packed_tensors, (unsigned long long)b->m->packed_bytes,
+               b->m->packed_huge ? "true" : "false",
                (long long)b->m->n_copied_tensors, (unsigned long long)b->m->copied_bytes,
                (long long)b->m->n_matrix_copies, (unsigned long long)b->m->matrix_bytes,
                rt_matrix_place_text(b->m->matrices));
@@ -829,7 +834,9 @@ static hf_status load_models(bench_run *r, hf_err *err) {
 static hf_status measure_roofline(bench_run *r, int show, hf_err *err) {
     const bench_opts *o = r->o;
     size_t bytes = (size_t)o->roofline_mib << 20;
-    r->rl_buf = aligned_alloc(64, bytes);
+    /* In huge pages where the kernel offers them, as the weights are (rt_repack.h): the
+     * roofline is the best read the machine gives, and reads from 4 KiB pages vary more here. */
+    r->rl_buf = hf_huge_alloc(bytes, NULL);
     if (!r->rl_buf) return hf_fail(err, HF_ERR_NOMEM, "roofline: cannot allocate %lld MiB", (long long)o->roofline_mib);
     r->rl_words = bytes / sizeof(uint64_t);
     /* Fault every page in before timing, with distinct contents: pages of one repeated byte

@@ -263,8 +263,8 @@ static void print_load_info(const rt_model *m, const run_opts *o, const rt_ctx *
             (long long)rt_ctx_n_ctx(c), (long long)o->cp.n_ubatch, o->cp.kv_type == HF_TYPE_F16 ? "f16" : "f32",
             o->cp.n_threads, cli_tier_label(o->cp.max_isa, tier, sizeof tier));
     if (m->n_packed_tensors > 0)
-        fprintf(stderr, "hf2gguf run: %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB)\n",
-                (long long)m->n_packed_tensors, (double)m->packed_bytes / (double)(1u << 20));
+        fprintf(stderr, "hf2gguf run: %lld Q8_0 matrices repacked into 16-row groups at load (%.2f MiB, %s)\n",
+                (long long)m->n_packed_tensors, (double)m->packed_bytes / (double)(1u << 20), rt_packed_pages_text(m));
     if (m->n_copied_tensors > 0)
         fprintf(stderr, "hf2gguf run: %lld norm and bias tensors copied out of the mapping (%.1f KiB)\n",
                 (long long)m->n_copied_tensors, (double)m->copied_bytes / 1024.0);

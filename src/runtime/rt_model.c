@@ -404,6 +404,10 @@ const char *rt_matrix_place_text(rt_matrix_place p) {
     return (unsigned)p < sizeof text / sizeof text[0] && text[p] ? text[p] : "unknown";
 }
 
+const char *rt_packed_pages_text(const rt_model *m) {
+    return m->packed_huge ? "in huge pages" : "in small pages (transparent huge pages off or refused)";
+}
+
 rt_model_params rt_model_default_params(void) { return (rt_model_params){1, RT_COPY_AUTO}; }
 
 hf_status rt_model_load_with(rt_model **out, const char *path, const rt_model_params *p, hf_err *err) {

@@ -128,6 +128,8 @@ typedef struct rt_model {
     uint8_t *packed_mem;  /* rt_model_repack's groups (freed with the model), or NULL */
     size_t packed_bytes;
     int64_t n_packed_tensors;
+    int packed_huge;      /* the groups' allocation is advised to huge pages and the kernel's
+                             transparent huge page mode grants them (madvise or always) */
     uint8_t *copied_mem;  /* rt_model_repack's copies of the vectors (freed with the model), or NULL */
     size_t copied_bytes;
     int64_t n_copied_tensors;
@@ -146,6 +148,9 @@ typedef struct rt_model_params {
 } rt_model_params;
 
 rt_model_params rt_model_default_params(void);
+
+/* "in huge pages" or "in small pages (...)": where m's packed Q8_0 groups are, for logs. */
+const char *rt_packed_pages_text(const rt_model *m);
 
 /* Loads path with the default parameters; on success *out owns the mapping. */
 hf_status rt_model_load(rt_model **out, const char *path, hf_err *err);

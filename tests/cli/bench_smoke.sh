@@ -27,6 +27,8 @@ ARGS=(-m "$A" -m "$B" -p 16 -n 8 -r 2 -t 1,2 -ub 4,16)
 grep -q "kernels f32=" "$TMP/md.txt" || fail "no kernel line for f32: $(cat "$TMP/md.txt")"
 grep -q "kernels q8_0=" "$TMP/md.txt" || fail "no kernel line for q8_0: $(cat "$TMP/md.txt")"
 grep -q "weights read per generated token" "$TMP/md.txt" || fail "no weight bytes per token"
+grep -Eq "Q8_0 matrices repacked into 16-row groups at load \([0-9.]+ MiB, in (huge|small) pages" "$TMP/md.txt" ||
+    fail "no page size for the packed groups: $(cat "$TMP/md.txt")"
 grep -q '^| model | size | params | type | qkv | threads | n_ubatch | test | t/s | GB/s |$' "$TMP/md.txt" ||
     fail "table header: $(cat "$TMP/md.txt")"
 # Rows of the main table as "file qkv threads ubatch test", in output order (it ends at the
@@ -73,6 +75,14 @@ assert [m["file"] for m in d["models"]] == [a, b], d["models"]
 assert d["models"][0]["qkv"] == "separate" and d["models"][1]["qkv"] == "fused"
 assert "f32" in d["models"][0]["kernels"] and "q8_0" in d["models"][1]["kernels"]
 assert all(m["weight_bytes_per_token"] > 0 for m in d["models"])
+# the packed Q8_0 groups are in huge pages exactly where the kernel's THP mode grants them
+try:
+    thp = open("/sys/kernel/mm/transparent_hugepage/enabled").read()
+except OSError:
+    thp = ""
+huge = "[madvise]" in thp or "[always]" in thp
+assert d["models"][0]["repacked_matrices"] == 0 and d["models"][0]["repacked_huge_pages"] is False, d["models"][0]
+assert d["models"][1]["repacked_matrices"] > 0 and d["models"][1]["repacked_huge_pages"] is huge, (thp, d["models"][1])
 assert d["roofline"]["buffer_bytes"] == 16 << 20 and d["roofline"]["bracket_passes"] >= 1
 assert [r["n_threads"] for r in d["roofline"]["gb_per_s"]] == [1, 2]
 assert all(r["gb_per_s"] > 0 for r in d["roofline"]["gb_per_s"])
